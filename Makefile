@@ -1,0 +1,71 @@
+# Tabour: the two commands of the README are `make run` and `make test`; `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PYTHON      ?= python3
+HOST        ?= 127.0.0.1
+PORT        ?= 8000
+CONFIG      ?= config.yaml
+# Debian packages: espeak-ng speaks the calls, libraqm shapes Arabic for the printer,
+# chromium drives the browser tests.
+APT_RUN     := espeak-ng libraqm0
+APT_TEST    := $(APT_RUN) chromium
+TRANSLATION_DIRS := $(wildcard queue_app/translations/*)
+PO_FILES    := $(wildcard queue_app/translations/*/*/LC_MESSAGES/messages.po)
+MO_FILES    := $(PO_FILES:.po=.mo)
+
+.PHONY: help run test lint format typecheck pytest bench translations clean apt-run apt-test
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+apt-run: ## Install the Debian packages the server needs (root)
+	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+apt-test: ## Install the Debian packages the tests need too (root)
+	@missing=$$(for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -i $< -o $@
+
+translations: $(MO_FILES) ## Compile the translation catalogues
+
+run: apt-run $(VENV)/.installed translations ## Serve the hall on http://$(HOST):$(PORT) (SQLite, one process)
+	$(PY) run.py --config $(CONFIG) --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed ## Reformat the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(VENV)/.installed ## mypy on the typed core (domain, services, printers)
+	$(VENV)/bin/mypy
+
+pytest: apt-test $(VENV)/.installed translations ## Run the test suite (PostgreSQL/Redis when they answer)
+	@if [ -z "$${TABOUR_TEST_POSTGRES_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  export TABOUR_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres; fi; \
+	if [ -z "$${TABOUR_TEST_REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
+	  export TABOUR_TEST_REDIS_URL=redis://127.0.0.1:6379/15; fi; \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest ## Lint, type-check and run every test
+
+bench: $(VENV)/.installed translations ## Run the benchmarks in bench/ (see docs/benchmarks.md)
+	$(PY) bench/run_all.py
+
+clean: ## Remove the virtual environment and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
