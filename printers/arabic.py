@@ -84,7 +84,9 @@ def _fit_lines(text: str, width: int, size: int, weight: int, language: str) -> 
     return size, lines or [text]
 
 
-def _draw_one(text: str, width: int, font: ImageFont.FreeTypeFont, language: str, align: Align) -> Image.Image:
+def _draw_one(
+    text: str, width: int, font: ImageFont.FreeTypeFont, language: str, align: Align
+) -> Image.Image:
     ascent, descent = font.getmetrics()
     image = Image.new("1", (width, ascent + descent + 2 * _PAD), 1)
     x, anchor = {
@@ -93,7 +95,13 @@ def _draw_one(text: str, width: int, font: ImageFont.FreeTypeFont, language: str
         "right": (width - _MARGIN, "rs"),
     }[align]
     ImageDraw.Draw(image).text(
-        (x, _PAD + ascent), text, font=font, fill=0, anchor=anchor, direction=_direction(text), language=language
+        (x, _PAD + ascent),
+        text,
+        font=font,
+        fill=0,
+        anchor=anchor,
+        direction=_direction(text),
+        language=language,
     )
     return image
 
@@ -151,6 +159,8 @@ def _cached_tight(text: str, width: int, size: int, language: str, weight: int) 
     return trim_columns(rasterise_line(text, width=width, size=size, language=language, weight=weight))
 
 
-def rasterise_tight(text: str, *, width: int, size: int = 26, language: str = "ar", weight: int = 500) -> Image.Image:
+def rasterise_tight(
+    text: str, *, width: int, size: int = 26, language: str = "ar", weight: int = 500
+) -> Image.Image:
     """``rasterise_line`` trimmed to its ink columns; cached, as centre and service names repeat all day."""
     return _cached_tight(text, width, size, language, weight).copy()

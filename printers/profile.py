@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 _PICKLE_DIR = Path(
-    os.environ.setdefault(
-        "ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path.home() / ".cache" / "tabour" / "escpos")
-    )
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path.home() / ".cache" / "tabour" / "escpos"))
 )
 _PICKLE_DIR.mkdir(parents=True, exist_ok=True)
 
-from escpos.capabilities import CAPABILITIES, BaseProfile  # noqa: E402  (env var must be set first)
+from escpos.capabilities import CAPABILITIES, BaseProfile
 
 PaperWidth = Literal[58, 80]
 
@@ -51,7 +49,9 @@ def profile_for(paper: int, native_qr: bool = True, escpos_profile: str = "defau
         raise ValueError(f"paper width must be one of {sorted(PAPER_DOTS)} mm, got {paper!r}")
     if escpos_profile not in CAPABILITIES["profiles"]:
         raise ValueError(f"unknown python-escpos profile {escpos_profile!r}")
-    return PrinterProfile(paper_mm=paper, dots=PAPER_DOTS[paper], native_qr=native_qr, escpos_profile=escpos_profile)
+    return PrinterProfile(
+        paper_mm=paper, dots=PAPER_DOTS[paper], native_qr=native_qr, escpos_profile=escpos_profile
+    )
 
 
 def profile_from_escpos(name: str) -> PrinterProfile:
@@ -61,7 +61,9 @@ def profile_from_escpos(name: str) -> PrinterProfile:
     dots = int(pixels) if isinstance(pixels, int) else PAPER_DOTS[80]
     paper = 58 if dots <= PAPER_DOTS[58] else 80
     native_qr = bool(data.get("features", {}).get("qrCode", False))
-    return PrinterProfile(paper_mm=paper, dots=min(dots, PAPER_DOTS[paper]), native_qr=native_qr, escpos_profile=name)
+    return PrinterProfile(
+        paper_mm=paper, dots=min(dots, PAPER_DOTS[paper]), native_qr=native_qr, escpos_profile=name
+    )
 
 
 @lru_cache(maxsize=32)

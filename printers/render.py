@@ -52,7 +52,9 @@ class _TicketWriter:
     def raster(self, text: str, size: int, language: str = "ar", weight: int = 500) -> None:
         """Print ``text`` as a shaped image, trimmed to its ink and centred by the printer."""
         if text:
-            image = rasterise_tight(text, width=self.profile.dots, size=size, language=language, weight=weight)
+            image = rasterise_tight(
+                text, width=self.profile.dots, size=size, language=language, weight=weight
+            )
             self.printer.image(image, impl="bitImageRaster", center=False)
 
     def line(self, text: str, *, bold: bool = False, size: int | None = None, language: str = "en") -> None:
