@@ -3,6 +3,7 @@
 Stands alone: never imports flask or queue_app, so the server, the kiosk agent and the tests share it.
 """
 
+from printers import _escpos_env  # noqa: F401  (first: configures escpos before it is imported)
 from printers.backends import BACKENDS, Backend, PrinterStatus, make_backend
 from printers.errors import DriverMissing, PrinterConfigError, PrinterError, PrinterUnavailable
 from printers.jobs import InMemoryJobStore, JobStatus, JobStore, PrintJob

@@ -88,7 +88,7 @@ class PrintAgent:
                 return {"id": job_id, "status": "printed"}
             try:
                 self.backend.send(data)
-            except Exception as exc:  # noqa: BLE001  printer off or driver error: the server retries
+            except Exception as exc:
                 log.warning("job %s failed: %s", job_id, exc)
                 return {"id": job_id, "status": "failed", "error": str(exc)}
             self.printed.add(job_id)
@@ -122,7 +122,11 @@ def run(server: str, token: str, agent: PrintAgent) -> None:  # pragma: no cover
     client.on("connect", lambda: log.info("connected to %s%s", server, NAMESPACE), namespace=NAMESPACE)
     client.on("disconnect", lambda *args: log.warning("disconnected from %s", server), namespace=NAMESPACE)
     client.connect(
-        server, namespaces=[NAMESPACE], transports=["websocket"], auth={"token": token}, retry=True
+        server,
+        namespaces=[NAMESPACE],
+        transports=["websocket"],
+        auth={"token": token},
+        retry=True,
     )
     client.wait()
 

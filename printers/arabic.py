@@ -85,7 +85,11 @@ def _fit_lines(text: str, width: int, size: int, weight: int, language: str) -> 
 
 
 def _draw_one(
-    text: str, width: int, font: ImageFont.FreeTypeFont, language: str, align: Align
+    text: str,
+    width: int,
+    font: ImageFont.FreeTypeFont,
+    language: str,
+    align: Align,
 ) -> Image.Image:
     ascent, descent = font.getmetrics()
     image = Image.new("1", (width, ascent + descent + 2 * _PAD), 1)
@@ -160,7 +164,12 @@ def _cached_tight(text: str, width: int, size: int, language: str, weight: int) 
 
 
 def rasterise_tight(
-    text: str, *, width: int, size: int = 26, language: str = "ar", weight: int = 500
+    text: str,
+    *,
+    width: int,
+    size: int = 26,
+    language: str = "ar",
+    weight: int = 500,
 ) -> Image.Image:
     """``rasterise_line`` trimmed to its ink columns; cached, as centre and service names repeat all day."""
     return _cached_tight(text, width, size, language, weight).copy()

@@ -1,24 +1,15 @@
 """Paper widths and printer capabilities, on top of python-escpos's capability profiles.
 
-python-escpos pickles its capability database into ``ESCPOS_CAPABILITIES_PICKLE_DIR`` when first
-imported, and falls back to a fresh temp directory per import otherwise; so this module points it at a
-stable cache directory *before* anything imports ``escpos``. Every module here imports escpos through
-this one.
+``escpos`` is safe to import here: ``printers/__init__`` has already run ``printers._escpos_env``,
+which gives python-escpos a stable capability cache directory.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
-
-_PICKLE_DIR = Path(
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path.home() / ".cache" / "tabour" / "escpos"))
-)
-_PICKLE_DIR.mkdir(parents=True, exist_ok=True)
 
 from escpos.capabilities import CAPABILITIES, BaseProfile
 
@@ -50,7 +41,10 @@ def profile_for(paper: int, native_qr: bool = True, escpos_profile: str = "defau
     if escpos_profile not in CAPABILITIES["profiles"]:
         raise ValueError(f"unknown python-escpos profile {escpos_profile!r}")
     return PrinterProfile(
-        paper_mm=paper, dots=PAPER_DOTS[paper], native_qr=native_qr, escpos_profile=escpos_profile
+        paper_mm=paper,
+        dots=PAPER_DOTS[paper],
+        native_qr=native_qr,
+        escpos_profile=escpos_profile,
     )
 
 
@@ -62,7 +56,10 @@ def profile_from_escpos(name: str) -> PrinterProfile:
     paper = 58 if dots <= PAPER_DOTS[58] else 80
     native_qr = bool(data.get("features", {}).get("qrCode", False))
     return PrinterProfile(
-        paper_mm=paper, dots=min(dots, PAPER_DOTS[paper]), native_qr=native_qr, escpos_profile=name
+        paper_mm=paper,
+        dots=min(dots, PAPER_DOTS[paper]),
+        native_qr=native_qr,
+        escpos_profile=name,
     )
 
 

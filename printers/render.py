@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from printers.profile import PrinterProfile, escpos_profile_class, profile_for
-
-from escpos.constants import QR_ECLEVEL_M  # isort: skip  (printers.profile sets up escpos first)
-from escpos.printer import Dummy  # isort: skip
+from escpos.constants import QR_ECLEVEL_M
+from escpos.printer import Dummy
 
 from printers.arabic import has_rtl, rasterise_tight
+from printers.profile import PrinterProfile, escpos_profile_class, profile_for
 from printers.ticket import TicketPrintout
 
 NATIVE_ENCODING = "cp1252"  # what a line must fit in to be printed as native text
@@ -52,9 +51,8 @@ class _TicketWriter:
     def raster(self, text: str, size: int, language: str = "ar", weight: int = 500) -> None:
         """Print ``text`` as a shaped image, trimmed to its ink and centred by the printer."""
         if text:
-            image = rasterise_tight(
-                text, width=self.profile.dots, size=size, language=language, weight=weight
-            )
+            dots = self.profile.dots
+            image = rasterise_tight(text, width=dots, size=size, language=language, weight=weight)
             self.printer.image(image, impl="bitImageRaster", center=False)
 
     def line(self, text: str, *, bold: bool = False, size: int | None = None, language: str = "en") -> None:

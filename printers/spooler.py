@@ -115,7 +115,7 @@ class Spooler:
             return  # printed or failed meanwhile: never send a printed job again
         try:
             self.backend_for(job.printer_key).send(job.data)
-        except Exception as exc:  # noqa: BLE001  any failure (printer, unknown key, driver bug) = one attempt
+        except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             attempts, now = current.attempts + 1, self.clock()
             if self.retry.gives_up(current, attempts, now):
@@ -145,9 +145,8 @@ class Spooler:
             except Exception:  # the store may be briefly unavailable; keep the worker alive
                 log.exception("print spooler step failed")
             next_due = self.store.next_due()
-            wait = (
-                self.idle_poll if next_due is None else max(0.0, min(self.idle_poll, next_due - self.clock()))
-            )
+            until_due = self.idle_poll if next_due is None else next_due - self.clock()
+            wait = max(0.0, min(self.idle_poll, until_due))
             if wait > 0:
                 self._wake.wait(wait)
             self._wake.clear()

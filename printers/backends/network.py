@@ -25,7 +25,11 @@ class NetworkBackend:
     name = "network"
 
     def __init__(
-        self, host: str, port: int = 9100, timeout: float = 3.0, status_timeout: float = 0.5
+        self,
+        host: str,
+        port: int = 9100,
+        timeout: float = 3.0,
+        status_timeout: float = 0.5,
     ) -> None:
         self.host = host
         self.port = port

@@ -7,7 +7,6 @@ from typing import Any
 
 from printers.backends.base import PrinterStatus, coerce, require
 from printers.errors import DriverMissing, PrinterUnavailable
-from printers.profile import PAPER_DOTS  # noqa: F401  (sets ESCPOS_CAPABILITIES_PICKLE_DIR before escpos)
 
 
 def _serial_driver() -> Any:

@@ -7,7 +7,6 @@ from typing import Any
 
 from printers.backends.base import PrinterStatus, coerce, require
 from printers.errors import DriverMissing, PrinterUnavailable
-from printers.profile import PAPER_DOTS  # noqa: F401  (sets ESCPOS_CAPABILITIES_PICKLE_DIR before escpos)
 
 
 def _usb_driver() -> Any:
@@ -48,9 +47,8 @@ class UsbBackend:
             printer.open()
             printer._raw(data)
         except Exception as exc:  # pyusb raises USBError, escpos DeviceNotFoundError: both mean "not now"
-            raise PrinterUnavailable(
-                f"USB printer {self.vendor_id:04x}:{self.product_id:04x}: {exc}"
-            ) from exc
+            device = f"{self.vendor_id:04x}:{self.product_id:04x}"
+            raise PrinterUnavailable(f"USB printer {device}: {exc}") from exc
         finally:
             printer.close()
 

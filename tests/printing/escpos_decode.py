@@ -120,7 +120,8 @@ class _Decoder:
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
-            raise ValueError(f"truncated command at byte {self.pos}: need {n}, have {len(self.data) - self.pos}")
+            left = len(self.data) - self.pos
+            raise ValueError(f"truncated command at byte {self.pos}: need {n}, have {left}")
         chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
@@ -229,7 +230,8 @@ class _Decoder:
         height = header[2] | header[3] << 8
         bits = self.take(width_bytes * height)
         # In ESC/POS a set bit is a black dot; in PIL mode "1" a set bit is white: invert.
-        image = ImageOps.invert(Image.frombytes("1", (width_bytes * 8, height), bits).convert("L")).convert("1")
+        dots = Image.frombytes("1", (width_bytes * 8, height), bits)
+        image = ImageOps.invert(dots.convert("L")).convert("1")
         self.out.items.append(Raster(image, self.snapshot(), density))
 
     def gs_paren(self) -> None:

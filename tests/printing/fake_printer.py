@@ -11,6 +11,7 @@ import threading
 import time
 
 DLE_EOT = b"\x10\x04"
+STATUS_N = b"\x01\x02\x03\x04"  # the n of DLE EOT n
 
 #: DLE EOT replies (n=1 printer, 2 offline cause, 3 error cause, 4 paper sensor) per printer state.
 STATUS_BYTES: dict[str, dict[int, int]] = {
@@ -64,7 +65,7 @@ class FakePrinter:
     def jobs(self) -> list[bytes]:
         """Connections that carried print data (status-only connections left out)."""
         with self._lock:
-            return [data for data in self.connections if data.replace(DLE_EOT, b"").strip(b"\x01\x02\x03\x04")]
+            return [data for data in self.connections if data.replace(DLE_EOT, b"").strip(STATUS_N)]
 
     def wait_for_jobs(self, count: int, timeout: float = 3.0) -> list[bytes]:
         deadline = time.monotonic() + timeout

@@ -44,7 +44,7 @@ def expected_arabic_lines(t: TicketPrintout, paper: int) -> list[tuple[str, int,
 
 
 @pytest.mark.parametrize("paper", [80, 58])
-def test_ticket_sent_over_network_decodes_back(paper: int, printout: TicketPrintout, fake_printer: FakePrinter):
+def test_ticket_over_network_decodes_back(paper: int, printout: TicketPrintout, fake_printer: FakePrinter):
     data = render_ticket(printout, paper=paper)
     NetworkBackend("127.0.0.1", fake_printer.port, timeout=2).send(data)
     (received,) = fake_printer.wait_for_jobs(1)
@@ -118,7 +118,8 @@ def test_image_qr_mode_prints_the_qr_as_raster(paper: int, printout: TicketPrint
     ticket = decode(data)
     assert ticket.qrcodes == []
     # The QR raster equals the qrcode library's own symbol at the same module size.
-    code = qrcode.QRCode(box_size=LAYOUTS[paper].qr_module, border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    ec_m = qrcode.constants.ERROR_CORRECT_M
+    code = qrcode.QRCode(box_size=LAYOUTS[paper].qr_module, border=1, error_correction=ec_m)
     code.add_data(printout.qr_url)
     code.make(fit=True)
     want = code.make_image()._img.convert("1")
@@ -128,7 +129,8 @@ def test_image_qr_mode_prints_the_qr_as_raster(paper: int, printout: TicketPrint
 
 
 def test_optional_parts_are_left_out():
-    ticket = decode(render_ticket(make_printout(transactions=None, extra_lines=(), footer_ar="", footer_en="")))
+    bare = make_printout(transactions=None, extra_lines=(), footer_ar="", footer_en="")
+    ticket = decode(render_ticket(bare))
     assert "Transactions" not in ticket.text
     assert len(ticket.rasters) == 5
 
