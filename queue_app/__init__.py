@@ -1,0 +1,68 @@
+"""Tabour: queue management for citizen-service halls. `create_app()` wires the pieces, nothing more."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
+    """Build the app from settings (or from the environment: TABOUR_CONFIG, TABOUR_DATABASE_URL, ...)."""
+    from . import cli, extensions, i18n, staff_login
+    from .realtime.namespaces import HallNamespace, TrackNamespace
+    from .realtime.publisher import Publisher
+    from .services.accounts import TokenSigner
+    from .services.catalog import sync_catalog
+    from .store.database import Database
+    from .store.migrate import upgrade
+    from .web import api, home, track
+    from .web.errors import register_error_handlers
+
+    if settings is None:
+        from .bootstrap import settings_from_environment
+
+        settings, _first_run = settings_from_environment()
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        JSON_AS_ASCII=False,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    if migrate:
+        upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.transaction() as session:
+        catalog = sync_catalog(session, settings.hall)
+    rt = extensions.Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key))
+    app.extensions["tabour"] = rt
+
+    i18n.init_i18n(app)
+    extensions.csrf.init_app(app)
+    staff_login.init_login(app)
+    extensions.socketio.init_app(
+        app,
+        async_mode=None,
+        message_queue=settings.redis_url,
+        cors_allowed_origins=[settings.public_url],
+        transports=["websocket", "polling"],
+    )
+    extensions.socketio.on_namespace(HallNamespace("/hall"))
+    extensions.socketio.on_namespace(TrackNamespace("/track"))
+    rt.publisher = Publisher(extensions.socketio, db, catalog)
+
+    for blueprint in (api.bp, home.bp, track.bp):
+        app.register_blueprint(blueprint)
+    from .web import stubs
+
+    for name in ("kiosk", "display", "counter", "supervisor", "join"):
+        if name not in app.blueprints:
+            app.register_blueprint(getattr(stubs, name))
+    register_error_handlers(app)
+    cli.register(app)
+    return app

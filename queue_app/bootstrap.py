@@ -1,0 +1,43 @@
+"""Settings from the environment, and the first run: secrets generated, printed once, never defaulted."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from .settings import Settings, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> tuple[str, bool]:
+    """TABOUR_SECRET_KEY, else the key kept in instance/secret_key (generated on the first run)."""
+    if os.environ.get("TABOUR_SECRET_KEY"):
+        return os.environ["TABOUR_SECRET_KEY"], False
+    file = instance / "secret_key"
+    if file.exists():
+        return file.read_text().strip(), False
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    file.write_text(key)
+    file.chmod(0o600)
+    return key, True
+
+
+def settings_from_environment(config_path: str | None = None) -> tuple[Settings, bool]:
+    """(settings, first_run). Environment variables override config.yaml's defaults:
+    TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE."""
+    config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
+    instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret_key, first_run = _secret_key(instance)
+    database_url = os.environ.get("TABOUR_DATABASE_URL") or f"sqlite:///{instance / 'tabour.db'}"
+    settings = Settings(
+        hall=load_config(config_file),
+        database_url=database_url,
+        secret_key=secret_key,
+        redis_url=os.environ.get("TABOUR_REDIS_URL") or None,
+        instance_path=str(instance),
+    )
+    return settings, first_run

@@ -1,0 +1,75 @@
+"""Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from .extensions import runtime
+from .services import accounts, audit
+from .store.database import utcnow
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(devices)
+
+
+@click.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--centre", "centre_code", default=None, help="Centre code (required for clerks).")
+def add_user(username: str, role: str, centre_code: str | None) -> None:
+    """Add a user; the password is read from stdin, or generated and printed once."""
+    rt = runtime()
+    centre_id = rt.catalog.centre(centre_code).id if centre_code else None
+    if role == "clerk" and centre_id is None:
+        raise click.UsageError("a clerk belongs to one centre: pass --centre CODE")
+    generated = sys.stdin.isatty() or not (password := sys.stdin.readline().strip())
+    if generated:
+        password = accounts.generate_password()
+    with rt.db.transaction() as session:
+        user = accounts.create_user(session, username, password, role, centre_id, utcnow())
+        audit.record(
+            session,
+            "user_added",
+            "cli",
+            utcnow(),
+            user_id=user.id,
+            centre_id=centre_id,
+            target=username,
+            detail={"role": role},
+        )
+    click.echo(f"user {username} ({role}) added")
+    if generated:
+        click.echo(f"password (shown once): {password}")
+
+
+@click.group()
+def devices() -> None:
+    """Kiosks and hall screens."""
+
+
+@devices.command("pair")
+@click.argument("kind", type=click.Choice(accounts.DEVICE_KINDS))
+@click.argument("code")
+@click.option("--centre", "centre_code", default=None, help="Centre code (default: the first centre).")
+def pair(kind: str, code: str, centre_code: str | None) -> None:
+    """Pair a kiosk or display: prints its token and the link to open on the device (shown once)."""
+    rt = runtime()
+    centre = rt.catalog.centre(centre_code) if centre_code else next(iter(rt.catalog.centres.values()))
+    known = centre.config.kiosk(code) if kind == "kiosk" else centre.config.display(code)
+    if known is None:
+        raise click.UsageError(f"centre {centre.code} has no {kind} {code!r} in config.yaml")
+    with rt.db.transaction() as session:
+        token = accounts.pair_device(session, centre.id, kind, code, utcnow())
+        audit.record(session, "device_paired", "cli", utcnow(), centre_id=centre.id, target=f"{kind}:{code}")
+    click.echo(f"token: {token}")
+    click.echo(f"pairing URL: {rt.settings.public_url}/pair/{token}")

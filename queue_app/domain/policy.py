@@ -1,0 +1,56 @@
+"""Call-next: which waiting ticket a counter gets. A pure function over plain values.
+
+Rules, in order:
+1. The counter's services are tiers in their configured order: a later service is served only when
+   no earlier one has anyone waiting (that is how a hall says "this counter is mainly for X").
+2. Within a tier the longest effective wait goes first. Effective wait = time since the ticket was
+   queued (a transfer keeps the original time) plus the priority class's boost in minutes.
+3. Anti-starvation: after `max_consecutive` priority calls in a row at this counter, the next call
+   goes to the longest-waiting regular ticket of the tier, if there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    ticket_id: int
+    service: str
+    priority: str  # none | elderly | disabled
+    queued_at: datetime
+    callable: bool = True  # false for a remote ticket that has not checked in yet
+
+
+def effective_wait(candidate: Candidate, now: datetime, boosts: Mapping[str, int]) -> float:
+    """Seconds waited, plus the boost of the ticket's priority class."""
+    return (now - candidate.queued_at).total_seconds() + 60 * boosts.get(candidate.priority, 0)
+
+
+def order_candidates(
+    candidates: Sequence[Candidate],
+    counter_services: Sequence[str],
+    now: datetime,
+    boosts: Mapping[str, int],
+    max_consecutive: int,
+    priority_streak: int,
+) -> list[Candidate]:
+    """All callable candidates, best first. The caller claims them in this order (another counter
+    may take the first one at the same instant)."""
+    tier_of = {code: index for index, code in enumerate(counter_services)}
+    eligible = [c for c in candidates if c.callable and c.service in tier_of]
+
+    def key(candidate: Candidate) -> tuple[int, float, int]:
+        return (tier_of[candidate.service], -effective_wait(candidate, now, boosts), candidate.ticket_id)
+
+    ordered = sorted(eligible, key=key)
+    if ordered and priority_streak >= max_consecutive and ordered[0].priority != "none":
+        first_tier = tier_of[ordered[0].service]
+        regular = [c for c in ordered if c.priority == "none" and tier_of[c.service] == first_tier]
+        if regular:
+            ordered.remove(regular[0])
+            ordered.insert(0, regular[0])
+    return ordered

@@ -1,0 +1,89 @@
+"""Ticket states and the transitions between them; display numbers and tracking codes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from enum import StrEnum
+
+from .errors import Conflict, InvalidInput
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class PriorityClass(StrEnum):
+    NONE = "none"
+    ELDERLY = "elderly"
+    DISABLED = "disabled"
+
+
+class Source(StrEnum):
+    KIOSK = "kiosk"
+    REMOTE = "remote"
+    APPOINTMENT = "appointment"
+    STAFF = "staff"
+
+
+OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING})
+FINAL_STATES = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED})
+
+# action -> the states it may start from, and the state it leads to (None: unchanged)
+TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
+    "call": (frozenset({Status.WAITING}), Status.CALLED),
+    "recall": (frozenset({Status.CALLED}), None),
+    "start": (frozenset({Status.CALLED}), Status.SERVING),
+    "complete": (frozenset({Status.CALLED, Status.SERVING}), Status.DONE),
+    "no_show": (frozenset({Status.CALLED}), Status.NO_SHOW),
+    "transfer": (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.WAITING),
+    "cancel": (frozenset({Status.WAITING, Status.CALLED}), Status.CANCELLED),
+}
+
+MAX_TRANSACTIONS = 5
+CIVIL_ID = re.compile(r"^\d{12}$")
+
+
+def next_status(current: Status | str, action: str) -> Status:
+    """The state after `action`, or Conflict(code=invalid_transition) when it does not fit."""
+    allowed, target = TRANSITIONS[action]
+    status = Status(current)
+    if status not in allowed:
+        raise Conflict("invalid_transition", action=action, status=status.value)
+    return target or status
+
+
+def display_number(prefix: str, sequence: int) -> str:
+    """`A012`: the service prefix and the sequence, zero-padded to three digits."""
+    return f"{prefix}{sequence:03d}"
+
+
+def new_tracking_code() -> str:
+    """An unguessable code for the visitor's link: 96 random bits, URL-safe."""
+    return secrets.token_urlsafe(12)
+
+
+def check_transactions(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TRANSACTIONS:
+        raise InvalidInput("invalid_transactions", maximum=MAX_TRANSACTIONS)
+    return value
+
+
+def check_civil_id(value: object) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not CIVIL_ID.match(value):
+        raise InvalidInput("invalid_civil_id")
+    return value
+
+
+def check_priority(value: object) -> PriorityClass:
+    try:
+        return PriorityClass(str(value) if value is not None else "none")
+    except ValueError:
+        raise InvalidInput("invalid_priority") from None

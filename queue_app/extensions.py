@@ -1,0 +1,39 @@
+"""Extensions created unbound (bound in create_app) and the per-app runtime that handlers reach for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_socketio import SocketIO
+from flask_wtf import CSRFProtect
+
+if TYPE_CHECKING:
+    from .services.accounts import TokenSigner
+    from .services.catalog import Catalog
+    from .settings import Settings
+    from .store.database import Database
+
+socketio = SocketIO()
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+@dataclass
+class Runtime:
+    """What one app instance owns: settings, database, catalog, token signer, publisher, workers."""
+
+    settings: Settings
+    db: Database
+    catalog: Catalog
+    signer: TokenSigner
+    publisher: Any = None
+    workers: dict[str, Any] = field(default_factory=dict)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["tabour"]  # type: ignore[no-any-return]

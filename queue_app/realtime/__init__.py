@@ -1,0 +1,1 @@
+"""Socket.IO: namespaces (authentication in on_connect, rooms) and the one publisher that emits."""

@@ -1,0 +1,68 @@
+"""Socket.IO namespaces. `/hall`: paired displays (device token in the connect auth) join their zones;
+staff sessions join their centre. `/track`: a visitor joins the room of one ticket by tracking code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from ..extensions import runtime
+from ..services import accounts, hall, tickets
+from ..services.accounts import Unauthorized
+from ..store.database import utcnow
+from .publisher import centre_room, ticket_room, zone_room
+
+
+class HallNamespace(Namespace):
+    def on_connect(self, auth: dict[str, Any] | None = None) -> None:
+        rt = runtime()
+        token = (auth or {}).get("token") if isinstance(auth, dict) else None
+        if token:
+            try:
+                with rt.db.reading() as session:
+                    device = accounts.device_for_token(session, str(token))
+            except Unauthorized:
+                raise ConnectionRefusedError("bad_device_token") from None
+            if device.kind != "display":
+                raise ConnectionRefusedError("device_not_allowed")
+            centre = rt.catalog.by_id(device.centre_id)
+            display = centre.config.display(device.code)
+            zones = display.zones if display else []
+            for zone in zones:
+                join_room(zone_room(centre.code, zone))
+            snapshot_centre = centre
+        elif getattr(current_user, "is_authenticated", False):
+            identity = current_user.identity
+            wanted = (auth or {}).get("centre") if isinstance(auth, dict) else None
+            codes = [wanted] if wanted else [c.code for c in rt.catalog.centres.values()]
+            centre = None
+            for code in codes:
+                candidate = rt.catalog.centres.get(str(code))
+                if candidate is not None and identity.may_act_in(candidate.id):
+                    centre = candidate
+                    break
+            if centre is None:
+                raise ConnectionRefusedError("other_centre")
+            join_room(centre_room(centre.code))
+            snapshot_centre = centre
+        else:
+            raise ConnectionRefusedError("unauthorized")
+        with rt.db.reading() as session:
+            snapshot = hall.hall_snapshot(session, snapshot_centre, utcnow())
+        self.emit("hall_snapshot", snapshot)
+
+
+class TrackNamespace(Namespace):
+    def on_connect(self, auth: dict[str, Any] | None = None) -> None:
+        code = (auth or {}).get("tracking_code") if isinstance(auth, dict) else None
+        if not code:
+            raise ConnectionRefusedError("unknown_ticket")
+        rt = runtime()
+        try:
+            with rt.db.reading() as session:
+                tickets.find_by_tracking_code(session, str(code))
+        except Exception:
+            raise ConnectionRefusedError("unknown_ticket") from None
+        join_room(ticket_room(str(code)))

@@ -1,0 +1,124 @@
+"""The one door realtime messages leave by. Handlers call `publish(events)` after their commit.
+
+Wire protocol (namespace `/hall`, rooms `centre:<centre>` for staff and `zone:<centre>:<zone>` for
+screens; namespace `/track`, room `ticket:<tracking_code>`):
+- `ticket_called` {number, counter: {code, names}, service: {code, names}, zone, recall, called_at}
+  to the counter's zone room and the centre room.
+- `queue_changed` {centre, services: [{code, waiting, eta_minutes, eta_range, longest_wait_minutes}]}
+  to the centre room and every zone room of the centre; coalesced (at most one per centre per
+  QUEUE_DEBOUNCE seconds) because a busy kiosk changes the queue many times a second.
+- `counter_changed` {centre, counter: <one entry of the hall snapshot's counters>} to the centre room
+  and the counter's zone room.
+- `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_socketio import SocketIO
+
+from ..services import hall
+from ..services.catalog import Catalog
+from ..services.events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
+from ..store.database import Database, utcnow
+
+QUEUE_DEBOUNCE = 0.25
+
+
+def centre_room(centre: str) -> str:
+    return f"centre:{centre}"
+
+
+def zone_room(centre: str, zone: str) -> str:
+    return f"zone:{centre}:{zone}"
+
+
+def ticket_room(tracking_code: str) -> str:
+    return f"ticket:{tracking_code}"
+
+
+class Publisher:
+    def __init__(self, socketio: SocketIO, db: Database, catalog: Catalog) -> None:
+        self.socketio = socketio
+        self.db = db
+        self.catalog = catalog
+        self._queue_pending: set[str] = set()
+
+    def publish(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if isinstance(event, TicketCalled):
+                self._ticket_called(event)
+            elif isinstance(event, QueueChanged):
+                self._queue_changed_soon(event.centre)
+            elif isinstance(event, CounterChanged):
+                self._counter_changed(event)
+            elif isinstance(event, TicketChanged):
+                self.socketio.emit(
+                    "ticket_changed",
+                    {"tracking_code": event.tracking_code, "status": event.status},
+                    to=ticket_room(event.tracking_code),
+                    namespace="/track",
+                )
+
+    def _zones_of(self, centre: str) -> list[str]:
+        return [z.code for z in self.catalog.centre(centre).config.zones]
+
+    def _emit_hall(self, name: str, payload: dict[str, Any], centre: str, zones: Iterable[str]) -> None:
+        rooms = [centre_room(centre), *(zone_room(centre, z) for z in zones)]
+        self.socketio.emit(name, payload, to=rooms, namespace="/hall")
+
+    def _ticket_called(self, event: TicketCalled) -> None:
+        centre = self.catalog.centre(event.centre)
+        counter = centre.config.counter(event.counter)
+        service = centre.service(event.service)
+        zone = counter.zone if counter else None
+        payload = {
+            "number": event.number,
+            "counter": {"code": event.counter, "names": counter.names.as_dict() if counter else {}},
+            "service": {"code": event.service, "names": service.names.as_dict()},
+            "zone": zone,
+            "recall": event.recall,
+            "called_at": hall.iso(event.called_at),
+        }
+        self._emit_hall("ticket_called", payload, event.centre, [zone] if zone else [])
+        self.socketio.emit(
+            "ticket_changed",
+            {"tracking_code": event.tracking_code, "status": "called", "counter": payload["counter"]},
+            to=ticket_room(event.tracking_code),
+            namespace="/track",
+        )
+
+    def _counter_changed(self, event: CounterChanged) -> None:
+        centre = self.catalog.centre(event.centre)
+        with self.db.reading() as session:
+            entry = next(c for c in hall.counters_summary(session, centre, utcnow()) if c["code"] == event.counter)
+        self._emit_hall("counter_changed", {"centre": event.centre, "counter": entry}, event.centre, [entry["zone"]])
+
+    def _queue_changed_soon(self, centre: str) -> None:
+        if centre in self._queue_pending:
+            return
+        self._queue_pending.add(centre)
+        self.socketio.start_background_task(self._queue_changed_later, centre)
+
+    def _queue_changed_later(self, centre: str) -> None:
+        self.socketio.sleep(QUEUE_DEBOUNCE)
+        self._queue_pending.discard(centre)
+        self.queue_changed_now(centre)
+
+    def queue_changed_now(self, centre: str) -> None:
+        entry = self.catalog.centre(centre)
+        with self.db.reading() as session:
+            services = hall.services_summary(session, entry, utcnow())
+        payload = {
+            "centre": centre,
+            "services": [
+                {
+                    k: s[k]
+                    for k in ("code", "body", "waiting", "eta_minutes", "eta_range", "longest_wait_minutes", "open")
+                }
+                for s in services
+            ],
+        }
+        self._emit_hall("queue_changed", payload, centre, self._zones_of(centre))

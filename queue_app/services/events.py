@@ -1,0 +1,43 @@
+"""What happened, as plain values: services return these, the publisher turns them into messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TicketCalled:
+    centre: str
+    ticket_id: int
+    number: str
+    counter: str
+    service: str
+    tracking_code: str
+    recall: bool
+    called_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    """Any other change to one ticket (issued, started, done, no-show, cancelled, transferred...)."""
+
+    centre: str
+    ticket_id: int
+    tracking_code: str
+    status: str
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    centre: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CounterChanged:
+    centre: str
+    counter: str
+
+
+Event = TicketCalled | TicketChanged | QueueChanged | CounterChanged

@@ -1,0 +1,141 @@
+"""The hall at a glance: services with waiting counts and ETA, counters with their current ticket,
+recent calls. The same snapshot feeds the API, the screens on connect and the supervisor board."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.calendar import check_intake, local_time
+from ..domain.errors import IntakeClosed
+from ..domain.eta import estimate
+from ..store.models import Counter, Service, Ticket, TicketEvent, User
+from .catalog import CentreCatalog
+from .queue_state import active_counters, counter_services, service_rate, waiting_by_service
+
+RECENT_CALLS = 8
+
+
+def intake_state(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, str | None]:
+    """Per service: None when it issues tickets now, else the reason code it does not."""
+    local = local_time(now, centre.config.tz)
+    try:
+        check_intake(centre.shift_hours(), local)
+        hall_reason: str | None = None
+    except IntakeClosed as closed:
+        hall_reason = closed.code
+    opened = dict(
+        session.execute(select(Service.code, Service.intake_open).where(Service.centre_id == centre.id)).tuples().all()
+    )
+    return {code: hall_reason or (None if opened.get(code, True) else "service_closed") for code in centre.service_ids}
+
+
+def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
+    """Each service: code, prefix, body, names, open (and why not), waiting, eta_minutes, oldest wait."""
+    waiting = waiting_by_service(session, centre)
+    active = active_counters(session, centre)
+    intake = intake_state(session, centre, now)
+    result = []
+    for body, service in centre.config.services():
+        count, transactions, oldest = waiting[service.code]
+        eta = estimate(transactions, service_rate(centre, service.code, active))
+        result.append(
+            {
+                "code": service.code,
+                "prefix": service.prefix,
+                "body": body.code,
+                "names": service.names.as_dict(),
+                "body_names": body.names.as_dict(),
+                "open": intake[service.code] is None,
+                "closed_reason": intake[service.code],
+                "waiting": count,
+                "eta_minutes": eta.minutes,
+                "eta_range": [eta.low, eta.high],
+                "longest_wait_minutes": int((now - oldest).total_seconds() // 60) if oldest else 0,
+                "target_wait": service.target_wait,
+                "counters": active.get(service.code, 0),
+                "remote_join": service.remote_join,
+            }
+        )
+    return result
+
+
+def counters_summary(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Counter, Ticket, User.username)
+        .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
+        .outerjoin(User, User.id == Counter.user_id)
+        .where(Counter.centre_id == centre.id)
+    ).all()
+    by_code = {counter.code: (counter, ticket, username) for counter, ticket, username in rows}
+    result = []
+    for config in centre.config.counters:
+        counter, ticket, username = by_code[config.code]
+        current = None
+        if ticket is not None and ticket.status in ("called", "serving"):
+            current = {
+                "number": ticket.number,
+                "service": centre.service_code(ticket.service_id),
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "transactions": ticket.transactions,
+                "since": iso(ticket.started_at or ticket.called_at),
+            }
+        result.append(
+            {
+                "code": config.code,
+                "names": config.names.as_dict(),
+                "zone": config.zone,
+                "state": counter.state,
+                "clerk": username,
+                "pause_reason": counter.pause_reason,
+                "services": counter_services(centre, counter),
+                "current": current,
+                "since": iso(counter.changed_at),
+            }
+        )
+    return result
+
+
+def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CALLS) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(TicketEvent.kind, TicketEvent.at, Ticket.number, Ticket.service_id, Counter.code)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Counter, Counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.centre_id == centre.id, TicketEvent.kind.in_(("called", "recalled")))
+        .order_by(TicketEvent.id.desc())
+        .limit(limit)
+    ).all()
+    calls = []
+    for kind, at, number, service_id, counter_code in rows:
+        counter = centre.config.counter(counter_code)
+        calls.append(
+            {
+                "number": number,
+                "counter": {"code": counter_code, "names": counter.names.as_dict() if counter else {}},
+                "service": centre.service_code(service_id),
+                "zone": counter.zone if counter else None,
+                "recall": kind == "recalled",
+                "called_at": iso(at),
+            }
+        )
+    return calls
+
+
+def hall_snapshot(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, Any]:
+    return {
+        "centre": centre.code,
+        "names": centre.config.names.as_dict(),
+        "at": iso(now),
+        "counters": counters_summary(session, centre, now),
+        "services": services_summary(session, centre, now),
+        "recent_calls": recent_calls(session, centre),
+    }
+
+
+def iso(value: datetime | None) -> str | None:
+    """Naive UTC -> ISO 8601 with a Z."""
+    return value.isoformat(timespec="seconds") + "Z" if value else None

@@ -1,0 +1,150 @@
+"""Issuing tickets and the visitor's own actions on them (cancel, check in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..domain import tickets as rules
+from ..domain.calendar import check_intake, local_time, numbering_period
+from ..domain.errors import IntakeClosed, NotFound
+from ..domain.eta import Estimate
+from ..store.models import Service, Ticket, TicketEvent, TicketSequence
+from .catalog import CentreCatalog
+from .events import Event, QueueChanged, TicketChanged
+from .queue_state import ticket_estimate
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    service: str
+    priority: str = "none"
+    transactions: int = 1
+    lang: str = "ar"
+    civil_id: str | None = None
+    phone: str | None = None
+    source: str = "kiosk"
+    client_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    position: int
+    eta: Estimate
+    events: tuple[Event, ...]
+
+
+def next_sequence(session: Session, service_id: int, period: str) -> int:
+    """Atomically take the next number of a service in a period: one upsert, no max()+1."""
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert_fn(TicketSequence)
+        .values(service_id=service_id, period=period, last=1)
+        .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": TicketSequence.last + 1})
+        .returning(TicketSequence.last)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def record_event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    counter_id: int | None = None,
+    user_id: int | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    session.execute(
+        insert(TicketEvent).values(
+            ticket_id=ticket.id,
+            centre_id=ticket.centre_id,
+            service_id=ticket.service_id,
+            kind=kind,
+            at=at,
+            counter_id=counter_id,
+            user_id=user_id,
+            detail=detail,
+        )
+    )
+
+
+def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest, now: datetime) -> IssuedTicket:
+    """Check intake, take the next number, store the ticket and its `issued` event."""
+    service_config = centre.service(request.service)
+    priority = rules.check_priority(request.priority)
+    transactions = rules.check_transactions(request.transactions)
+    civil_id = rules.check_civil_id(request.civil_id)
+    local = local_time(now, centre.config.tz)
+    check_intake(centre.shift_hours(), local)
+    service_id = centre.service_ids[request.service]
+    if not session.scalar(select(Service.intake_open).where(Service.id == service_id)):
+        raise IntakeClosed("service_closed")
+    period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
+    sequence = next_sequence(session, service_id, period)
+    if sequence > service_config.daily_cap:
+        raise IntakeClosed("daily_cap_reached", cap=service_config.daily_cap)
+    needs_check_in = request.source == "remote" and centre.config.remote.check_in_required
+    ticket = Ticket(
+        centre_id=centre.id,
+        service_id=service_id,
+        issued_service_id=service_id,
+        period=period,
+        sequence=sequence,
+        number=rules.display_number(service_config.prefix, sequence),
+        tracking_code=rules.new_tracking_code(),
+        priority=priority.value,
+        transactions=transactions,
+        lang=request.lang if request.lang in centre.config.languages else centre.config.languages[0],
+        civil_id=civil_id,
+        phone=request.phone,
+        source=request.source,
+        status=rules.Status.WAITING.value,
+        issued_at=now,
+        queued_at=now,
+        recalls=0,
+        needs_check_in=needs_check_in,
+        hold_until=now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
+        client_ip=request.client_ip,
+    )
+    session.add(ticket)
+    session.flush()
+    record_event(session, ticket, "issued", now, detail={"source": request.source})
+    position, eta = ticket_estimate(session, centre, ticket)
+    events: tuple[Event, ...] = (
+        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+        QueueChanged(centre.code, (request.service,)),
+    )
+    return IssuedTicket(ticket, position, eta, events)
+
+
+def find_by_tracking_code(session: Session, tracking_code: str) -> Ticket:
+    ticket = session.scalars(select(Ticket).where(Ticket.tracking_code == tracking_code)).first()
+    if ticket is None:
+        raise NotFound("unknown_ticket")
+    return ticket
+
+
+def cancel_ticket(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
+    """The visitor leaves: the place is freed."""
+    ticket.status = rules.next_status(ticket.status, "cancel").value
+    ticket.finished_at = now
+    record_event(session, ticket, "cancelled", now)
+    service = centre.service_code(ticket.service_id)
+    return (
+        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+        QueueChanged(centre.code, (service,)),
+    )
+
+
+def tickets_issued_today(session: Session, centre: CentreCatalog, period: str) -> int:
+    return int(
+        session.scalar(select(func.count(Ticket.id)).where(Ticket.centre_id == centre.id, Ticket.period == period)) or 0
+    )

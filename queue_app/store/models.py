@@ -1,0 +1,238 @@
+"""Typed SQLAlchemy 2 models. Thin on purpose: rules live in domain/, use cases in services/.
+
+Times are naive UTC. Uniqueness lives in constraints (ticket numbers, tracking codes), not in max()+1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Centre(Base):
+    """A hall; its structure comes from config.yaml, synced on start-up."""
+
+    __tablename__ = "centres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("centre_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    prefix: Mapped[str] = mapped_column(String(1))
+    intake_open: Mapped[bool] = mapped_column(Boolean, default=True)  # a supervisor may close it
+
+
+class Counter(Base):
+    """A counter (window) and its live state: idle, calling, serving, paused or closed (nobody signed in)."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("centre_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="closed")
+    current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pause_reason: Mapped[str | None] = mapped_column(String(120))
+    services_override: Mapped[list[str] | None] = mapped_column(JSON)  # set live by a supervisor
+    priority_streak: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class TicketSequence(Base):
+    """The last number given per service and period: one atomic upsert gives the next one."""
+
+    __tablename__ = "ticket_sequences"
+    __table_args__ = (UniqueConstraint("service_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    period: Mapped[str] = mapped_column(String(40))
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "issued_service_id", "period", "sequence"),
+        Index("ix_tickets_waiting", "service_id", "status", "queued_at"),
+        Index("ix_tickets_centre_status", "centre_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))  # current (after transfers)
+    issued_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))  # whose sequence gave the number
+    period: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(8))
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    priority: Mapped[str] = mapped_column(String(10), default="none")
+    transactions: Mapped[int] = mapped_column(Integer, default=1)
+    lang: Mapped[str] = mapped_column(String(2), default="ar")
+    civil_id: Mapped[str | None] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(12), default="kiosk")
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)  # place in time; a transfer keeps it
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(String(500))
+    needs_check_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hold_until: Mapped[datetime | None] = mapped_column(DateTime)
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id], lazy="joined")
+    counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class TicketEvent(Base):
+    """One row per transition: waits, service times and no-shows are plain queries over these."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_centre_at", "centre_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # issued, called, recalled, started, done, no_show, ...
+    at: Mapped[datetime] = mapped_column(DateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12))  # admin | supervisor | clerk
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # None: every centre
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Device(Base):
+    """A paired kiosk, display or print agent; only the token's SHA-256 is kept."""
+
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("centre_id", "kind", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # kiosk | display
+    code: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    paired_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """Every login and change: who (user or device), what, on what, from where."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class StaffEvent(Base):
+    """Presence at counters: sign-in, sign-out, pause (with reason) and resume."""
+
+    __tablename__ = "staff_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PrintJob(Base):
+    """A ticket's printer bytes, stored before they are sent; the spooler retries until printed or failed."""
+
+    __tablename__ = "print_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    printer_key: Mapped[str] = mapped_column(String(80))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | printed | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Notification(Base):
+    """Outbox of messages to visitors (webhook, SMS): stored in the transaction, sent by a worker."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    event: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(12))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

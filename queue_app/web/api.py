@@ -1,0 +1,184 @@
+"""REST API v1: thin handlers that parse, call one service, commit, publish, answer JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..domain.errors import InvalidInput
+from ..extensions import csrf, runtime
+from ..services import accounts, audit, counters, hall, tickets
+from ..services.accounts import DeviceIdentity
+from ..services.counters import Actor, CounterResult
+from ..services.events import Event
+from ..store.database import utcnow
+from .access import require_issuer, require_staff
+from .openapi import openapi_document
+from .serializers import ticket_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # the API takes bearer tokens, not cookies: no CSRF surface
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and not request.data:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput("invalid_json")
+    return data
+
+
+def field(data: dict[str, Any], name: str) -> Any:
+    if data.get(name) in (None, ""):
+        raise InvalidInput("missing_field", field=name)
+    return data[name]
+
+
+def publish(events: tuple[Event, ...] | list[Event]) -> None:
+    publisher = runtime().publisher
+    if publisher is not None and events:
+        publisher.publish(events)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.post("/auth/token")
+def token() -> Any:
+    data = json_body()
+    username, password = str(field(data, "username")), str(field(data, "password"))
+    rt, now = runtime(), utcnow()
+    try:
+        with rt.db.transaction() as session:
+            user = accounts.authenticate(session, username, password)
+            value, expires_at = rt.signer.issue(user, now)
+            audit.record(
+                session,
+                "login",
+                user.username,
+                now,
+                user_id=user.id,
+                centre_id=user.centre_id,
+                detail={"via": "api"},
+                ip=request.remote_addr,
+            )
+            role = user.role
+    except accounts.Unauthorized:
+        with rt.db.transaction() as session:
+            audit.record(session, "login_failed", username, now, detail={"via": "api"}, ip=request.remote_addr)
+        raise
+    return jsonify({"token": value, "role": role, "expires_at": hall.iso(expires_at)})
+
+
+@bp.get("/centres")
+def centres() -> Any:
+    return jsonify(
+        [
+            {
+                "code": c.code,
+                "names": c.config.names.as_dict(),
+                "timezone": c.config.timezone,
+                "languages": list(c.config.languages),
+            }
+            for c in runtime().catalog.centres.values()
+        ]
+    )
+
+
+@bp.get("/centres/<centre>/services")
+def services(centre: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    with rt.db.reading() as session:
+        return jsonify(hall.services_summary(session, entry, utcnow()))
+
+
+@bp.post("/centres/<centre>/tickets")
+def issue(centre: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    who = require_issuer(entry)
+    data = json_body()
+    source = "kiosk" if isinstance(who, DeviceIdentity) else str(data.get("source") or "staff")
+    if source not in ("kiosk", "staff", "appointment"):
+        raise InvalidInput("invalid_input")
+    ticket_request = tickets.TicketRequest(
+        service=str(field(data, "service")),
+        priority=data.get("priority") or "none",
+        transactions=data.get("transactions", 1),
+        lang=str(data.get("lang") or rt.settings.hall.server.default_language),
+        civil_id=data.get("civil_id"),
+        source=source,
+        client_ip=request.remote_addr,
+    )
+    with rt.db.transaction() as session:
+        issued = tickets.issue_ticket(session, entry, ticket_request, utcnow())
+        body = ticket_json(session, entry, issued.ticket, ahead=(issued.position, issued.eta))
+    publish(issued.events)
+    if rt.workers.get("print") is not None and isinstance(who, DeviceIdentity):
+        body["print"] = rt.workers["print"].submit_ticket(entry, who.code, issued.ticket.id)
+    return jsonify(body), 201
+
+
+@bp.get("/tickets/<tracking_code>")
+def ticket(tracking_code: str) -> Any:
+    rt = runtime()
+    with rt.db.reading() as session:
+        found = tickets.find_by_tracking_code(session, tracking_code)
+        entry = rt.catalog.by_id(found.centre_id)
+        return jsonify(ticket_json(session, entry, found, private=False))
+
+
+@bp.get("/centres/<centre>/hall")
+def hall_view(centre: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    with rt.db.reading() as session:
+        return jsonify(hall.hall_snapshot(session, entry, utcnow()))
+
+
+CounterAction = Callable[[Any, Any, str, Actor, datetime, dict[str, Any]], CounterResult]
+
+COUNTER_ACTIONS: dict[str, CounterAction] = {
+    "call-next": lambda s, c, k, a, now, d: counters.call_next(s, c, k, a, now),
+    "recall": lambda s, c, k, a, now, d: counters.recall(s, c, k, a, now),
+    "start": lambda s, c, k, a, now, d: counters.start(s, c, k, a, now),
+    "complete": lambda s, c, k, a, now, d: counters.complete(s, c, k, a, now),
+    "no-show": lambda s, c, k, a, now, d: counters.no_show(s, c, k, a, now),
+    "transfer": lambda s, c, k, a, now, d: counters.transfer(s, c, k, str(field(d, "service")), d.get("note"), a, now),
+    "call": lambda s, c, k, a, now, d: counters.call_number(s, c, k, str(field(d, "number")), a, now),
+    "pause": lambda s, c, k, a, now, d: counters.pause(s, c, k, d.get("reason"), a, now),
+    "resume": lambda s, c, k, a, now, d: counters.resume(s, c, k, a, now),
+}
+
+
+def counter_action(centre: str, counter: str, action: str) -> Any:
+    """Run one counter action for a staff member of this centre; the shared body of every action route."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    who = require_staff(entry)
+    entry.counter_id(counter)
+    data = json_body()
+    with rt.db.transaction() as session:
+        result = COUNTER_ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
+        ticket_body = ticket_json(session, entry, result.ticket) if result.ticket is not None else None
+        counter_state = {"code": counter, "state": result.counter.state, "pause_reason": result.counter.pause_reason}
+    publish(result.events)
+    if action == "call-next" and ticket_body is None:
+        return Response(status=204)
+    return jsonify({"counter": counter_state, "ticket": ticket_body} if action in ("pause", "resume") else ticket_body)
+
+
+for _action in COUNTER_ACTIONS:
+    bp.add_url_rule(
+        f"/centres/<centre>/counters/<counter>/{_action}",
+        endpoint=f"counter_{_action.replace('-', '_')}",
+        view_func=lambda centre, counter, _a=_action: counter_action(centre, counter, _a),
+        methods=["POST"],
+    )

@@ -1,0 +1,103 @@
+"""Errors translated at the edge, once: JSON with a stable code for the API, a page for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..domain.errors import QueueError
+
+MESSAGES: dict[str, Any] = {
+    "not_found": _l("Not found."),
+    "unknown_centre": _l("There is no centre '%(centre)s'."),
+    "unknown_service": _l("There is no service '%(service)s' in this centre."),
+    "unknown_counter": _l("There is no counter '%(counter)s' in this centre."),
+    "unknown_ticket": _l("No ticket has this tracking code."),
+    "unknown_number": _l("No waiting ticket %(number)s for this counter's services."),
+    "invalid_input": _l("The request is not valid."),
+    "invalid_json": _l("The request body must be a JSON object."),
+    "missing_field": _l("The field '%(field)s' is required."),
+    "invalid_transactions": _l("The number of transactions must be between 1 and %(maximum)s."),
+    "invalid_civil_id": _l("A civil ID has exactly 12 digits."),
+    "invalid_priority": _l("Priority must be none, elderly or disabled."),
+    "invalid_role": _l("The role must be admin, supervisor or clerk."),
+    "invalid_device_kind": _l("A device is a kiosk or a display."),
+    "password_too_short": _l("A password needs at least 8 characters."),
+    "user_exists": _l("The user %(username)s already exists."),
+    "intake_closed": _l("This service is not issuing tickets now."),
+    "outside_shift": _l("The centre is closed now: no shift is open."),
+    "last_ticket_passed": _l("Tickets for this shift ended at %(time)s."),
+    "daily_cap_reached": _l("Today's %(cap)s tickets for this service have all been issued."),
+    "service_closed": _l("This service has been closed for new tickets by the supervisor."),
+    "remote_not_allowed": _l("This service cannot be joined from home."),
+    "conflict": _l("This action does not fit the current state."),
+    "invalid_transition": _l("Cannot %(action)s a ticket that is %(status)s."),
+    "no_current_ticket": _l("This counter has no ticket called or being served."),
+    "ticket_still_open": _l("Ticket %(number)s is still open at this counter."),
+    "counter_paused": _l("This counter is paused: resume it first."),
+    "counter_not_paused": _l("This counter is not paused."),
+    "recall_limit": _l("This ticket was recalled %(maximum)s times: mark it absent."),
+    "same_service": _l("The ticket is already waiting for that service."),
+    "unauthorized": _l("Sign in first."),
+    "login_required": _l("Sign in first."),
+    "bad_credentials": _l("Wrong user name or password."),
+    "bad_token": _l("The access token is not valid."),
+    "token_expired": _l("The access token has expired: sign in again."),
+    "bad_device_token": _l("This device is not paired, or its pairing was replaced."),
+    "forbidden": _l("You are not allowed to do this."),
+    "role_required": _l("Only %(roles)s may do this."),
+    "other_centre": _l("You may act only in your own centre."),
+    "device_not_allowed": _l("This device may not do this."),
+    "limit_reached": _l("Too many requests: try again later."),
+    "csrf_failed": _l("The form has expired: reload the page and try again."),
+    "method_not_allowed": _l("This method is not allowed here."),
+    "internal_error": _l("Something went wrong on our side; nothing was changed."),
+}
+
+
+def message_for(code: str, params: dict[str, Any] | None = None) -> str:
+    template = MESSAGES.get(code)
+    if template is None:
+        return gettext("The request could not be completed (%(code)s).", code=code)
+    try:
+        return str(template) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(code: str, status: int, params: dict[str, Any] | None = None) -> Any:
+    message = message_for(code, params)
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", code=code, message=message, status=status), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(QueueError)
+    def queue_error(error: QueueError) -> Any:
+        return error_response(error.code, error.status, error.params)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Any:
+        return error_response("csrf_failed", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = {404: "not_found", 405: "method_not_allowed", 400: "invalid_input"}.get(
+            error.code or 500, "invalid_input"
+        )
+        return error_response(code, error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("unexpected error", exc_info=error)
+        return error_response("internal_error", 500)

@@ -1,0 +1,42 @@
+"""The landing page (the centres and their screens) and device pairing links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from ..extensions import runtime
+from ..services import accounts, audit
+from ..store.database import utcnow
+from .access import DEVICE_COOKIE
+
+bp = Blueprint("home", __name__)
+
+PAIRING_COOKIE_DAYS = 3650
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("home.html", centres=list(runtime().catalog.centres.values()))
+
+
+@bp.get("/healthz")
+def health() -> Any:
+    with runtime().db.reading() as session:
+        session.execute(__import__("sqlalchemy").text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.get("/pair/<token>")
+def pair(token: str) -> Any:
+    """A pairing link opened on the device: keep its token in a long-lived cookie, go to its screen."""
+    rt = runtime()
+    with rt.db.transaction() as session:
+        device = accounts.device_for_token(session, token)
+        audit.record(session, "device_opened", f"{device.kind}:{device.code}", utcnow(), centre_id=device.centre_id)
+    centre = rt.catalog.by_id(device.centre_id)
+    target = url_for(f"{device.kind}.page", centre=centre.code, code=device.code)
+    response = redirect(target)
+    response.set_cookie(DEVICE_COOKIE, token, max_age=PAIRING_COOKIE_DAYS * 86400, httponly=True, samesite="Lax")
+    return response

@@ -1,0 +1,67 @@
+"""The API's JSON shapes, in one place: they are a contract (see docs/api.md and openapi.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from sqlalchemy.orm import Session
+
+from ..domain.tickets import Status
+from ..extensions import runtime
+from ..services.catalog import CentreCatalog
+from ..services.hall import iso
+from ..services.queue_state import ticket_estimate
+from ..store.models import Ticket
+
+
+def tracking_url(tracking_code: str) -> str:
+    return runtime().settings.public_url + url_for("track.page", tracking_code=tracking_code)
+
+
+def ticket_json(
+    session: Session,
+    centre: CentreCatalog,
+    ticket: Ticket,
+    *,
+    private: bool = True,
+    ahead: tuple[int, Any] | None = None,
+) -> dict[str, Any]:
+    """A ticket as the API shows it; `private=False` (the public tracking view) leaves out the id and
+    anything personal."""
+    position: int | None = None
+    eta_minutes: int | None = None
+    eta_range: list[int] | None = None
+    if ticket.status == Status.WAITING:
+        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket)
+        eta_minutes, eta_range = eta.minutes, [eta.low, eta.high]
+    counter = None
+    if ticket.status in (Status.CALLED, Status.SERVING) and ticket.counter_id is not None:
+        code = centre.counter_code(ticket.counter_id)
+        config = centre.config.counter(code)
+        counter = {"code": code, "names": config.names.as_dict() if config else {}}
+    service_code = centre.service_code(ticket.service_id)
+    service = centre.service(service_code)
+    data: dict[str, Any] = {
+        "number": ticket.number,
+        "centre": centre.code,
+        "service": service_code,
+        "service_names": service.names.as_dict(),
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "transactions": ticket.transactions,
+        "tracking_code": ticket.tracking_code,
+        "tracking_url": tracking_url(ticket.tracking_code),
+        "position": position,
+        "eta_minutes": eta_minutes,
+        "eta_range": eta_range,
+        "counter": counter,
+        "lang": ticket.lang,
+        "source": ticket.source,
+        "needs_check_in": ticket.needs_check_in and ticket.checked_in_at is None,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+    }
+    if private:
+        data = {"id": ticket.id, **data, "note": ticket.note, "recalls": ticket.recalls}
+    return data

@@ -1,0 +1,76 @@
+"""Serve Tabour with gevent: `python run.py --config config.yaml --host 127.0.0.1 --port 8000`.
+
+gevent patches the standard library first, here and nowhere else. The listening socket sets
+TCP_NODELAY (accepted sockets inherit it): gevent writes headers and body separately, and without it
+every keep-alive request meets Nagle plus the client's delayed ACK and stalls ~40 ms.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+
+from gevent.pywsgi import WSGIServer  # noqa: E402
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve a Tabour hall.")
+    parser.add_argument("--config", default=os.environ.get("TABOUR_CONFIG", "config.yaml"))
+    parser.add_argument("--host", default=os.environ.get("TABOUR_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TABOUR_PORT", "8000")))
+    parser.add_argument("--public-url", default=os.environ.get("TABOUR_PUBLIC_URL"))
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from queue_app import create_app, first_run
+    from queue_app.bootstrap import settings_from_environment
+    from queue_app.settings import ConfigError
+
+    try:
+        settings, is_first_run = settings_from_environment(args.config)
+    except ConfigError as error:
+        print(f"config error in {args.config}: {error}", file=sys.stderr)
+        return 2
+    if args.public_url:
+        from dataclasses import replace
+
+        hall = settings.hall.model_copy(
+            update={"server": settings.hall.server.model_copy(update={"public_url": args.public_url})}
+        )
+        settings = replace(settings, hall=hall)
+    app = create_app(settings)
+    lines = first_run.prepare(app)
+    if is_first_run:
+        lines.insert(0, f"First run: a secret key was generated in {settings.instance_path}/secret_key")
+    for line in [*lines, *first_run.screen_links(app)]:
+        print(line, flush=True)
+    server = WSGIServer(listening_socket(args.host, args.port), app, log="default" if args.access_log else None)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: server.stop(timeout=2))
+    from queue_app import workers
+
+    workers.start(app)
+    server.serve_forever()
+    workers.stop(app)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

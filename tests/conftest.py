@@ -1,0 +1,105 @@
+"""Shared fixtures: settings on a real SQLite file, real servers on loopback ports, real engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from queue_app.services.catalog import Catalog, sync_catalog
+from queue_app.settings import Settings, load_config
+from queue_app.store.database import Database
+from queue_app.store.migrate import upgrade
+from tests.support.databases import fresh_postgres_database, require_env
+from tests.support.server import SMALL_CONFIG, LiveServer
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def hall_config():
+    return load_config(SMALL_CONFIG)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tabour.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require_env("TABOUR_TEST_REDIS_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs on a real SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tabour.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def database(sqlite_url: str) -> Iterator[Database]:
+    upgrade(sqlite_url)
+    db = Database(sqlite_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def catalog(database: Database, hall_config) -> Catalog:
+    with database.transaction() as session:
+        return sync_catalog(session, hall_config)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str, hall_config) -> Settings:
+    return Settings(
+        hall=hall_config, database_url=sqlite_url, secret_key="test-secret", instance_path=str(tmp_path), testing=True
+    )
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server (gevent, SQLite file) on a free loopback port, with the small test config."""
+    server = LiveServer(instance=tmp_path / "instance").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright cannot download its own browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        yield chromium
+        chromium.close()

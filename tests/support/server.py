@@ -1,0 +1,156 @@
+"""A real Tabour server for tests: `run.py` in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_CONFIG = ROOT / "tests" / "fixtures" / "small_config.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """One server process. `tokens[(centre, kind, code)]` holds the device tokens printed at first run."""
+
+    instance: Path
+    config: Path = SMALL_CONFIG
+    database_url: str | None = None
+    redis_url: str | None = None
+    port: int = field(default_factory=free_port)
+    secret_key: str = "test-secret-key-not-for-production"
+    process: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+    tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    admin_password: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TABOUR_")}
+        env.update(
+            TABOUR_INSTANCE=str(self.instance),
+            TABOUR_CONFIG=str(self.config),
+            TABOUR_SECRET_KEY=self.secret_key,
+            TABOUR_DATABASE_URL=self.database_url or f"sqlite:///{self.instance / 'tabour.db'}",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.redis_url:
+            env["TABOUR_REDIS_URL"] = self.redis_url
+        return env
+
+    def start(self, timeout: float = 30.0) -> LiveServer:
+        self.instance.mkdir(parents=True, exist_ok=True)
+        log = open(self.instance / f"server-{self.port}.log", "a")  # noqa: SIM115 - kept open for the process
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "run.py"),
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+                "--public-url",
+                self.url,
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited: see {log.name}")
+                continue
+            self.output.append(line.rstrip())
+            self._parse(line)
+            if line.startswith("Tabour is serving on"):
+                break
+        self._wait_ready(deadline)
+        return self
+
+    def _parse(self, line: str) -> None:
+        paired = re.match(r"\s+(\S+) (kiosk|display) (\S+): \S+/pair/(\S+)", line)
+        if paired:
+            centre, kind, code, token = paired.groups()
+            self.tokens[(centre, kind, code)] = token
+        password = re.match(r"\s+password: (\S+)", line)
+        if password:
+            self.admin_password = password.group(1)
+
+    def _wait_ready(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not answer /healthz")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.process.stdout:
+            self.process.stdout.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run a Flask CLI command against this server's database; returns its output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "queue_app", *args],
+            cwd=ROOT,
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+        return result.stdout
+
+    def add_user(self, username: str, role: str, centre: str | None = None, password: str = "secret-pass-1") -> str:
+        args = ["users", "add", username, "--role", role] + (["--centre", centre] if centre else [])
+        self.flask(*args, stdin=password + "\n")
+        return password
+
+    def token(self, username: str, password: str = "secret-pass-1") -> str:
+        response = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return str(response.json()["token"])
+
+    def staff(self, username: str, role: str = "clerk", centre: str | None = "test") -> dict[str, str]:
+        """Create a user and return the Authorization header of a fresh API token."""
+        password = self.add_user(username, role, centre)
+        return {"Authorization": f"Bearer {self.token(username, password)}"}
+
+    def device(self, kind: str, code: str, centre: str = "test") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[(centre, kind, code)]}"}

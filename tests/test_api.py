@@ -1,0 +1,96 @@
+"""The REST API through a real server: shapes, error codes, authorisation."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.support.server import LiveServer
+
+
+def issue(server: LiveServer, service: str = "traffic", **extra: object) -> requests.Response:
+    return requests.post(
+        f"{server.url}/api/v1/centres/test/tickets",
+        json={"service": service, **extra},
+        headers=server.device("kiosk", "k1"),
+    )
+
+
+def test_issue_ticket_shape_and_public_view(live_server: LiveServer) -> None:
+    response = issue(live_server, priority="elderly", transactions=2, lang="en", civil_id="290010112345")
+    assert response.status_code == 201, response.text
+    ticket = response.json()
+    assert ticket["number"] == "A001"
+    assert ticket["status"] == "waiting" and ticket["priority"] == "elderly" and ticket["transactions"] == 2
+    assert ticket["position"] == 0 and isinstance(ticket["eta_minutes"], int)
+    assert ticket["tracking_url"] == f"{live_server.url}/t/{ticket['tracking_code']}"
+    assert len(ticket["tracking_code"]) >= 16
+    for key in ("id", "centre", "service", "issued_at"):
+        assert key in ticket
+    public = requests.get(f"{live_server.url}/api/v1/tickets/{ticket['tracking_code']}").json()
+    assert public["number"] == "A001" and "id" not in public and "civil_id" not in str(public)
+    assert "290010112345" not in requests.get(f"{live_server.url}/t/{ticket['tracking_code']}").text
+    second = issue(live_server).json()
+    assert second["number"] == "A002" and second["position"] == 1
+
+
+def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServer) -> None:
+    url = f"{live_server.url}/api/v1/centres/test/tickets"
+    kiosk = live_server.device("kiosk", "k1")
+    cases = [
+        ({"service": "traffic", "transactions": 7}, 400, "invalid_transactions"),
+        ({"service": "nope"}, 404, "unknown_service"),
+        ({"service": "traffic", "civil_id": "12"}, 400, "invalid_civil_id"),
+        ({}, 400, "missing_field"),
+    ]
+    for body, status, code in cases:
+        response = requests.post(url, json=body, headers=kiosk)
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["code"] == code
+    arabic = requests.post(
+        url, json={"service": "traffic", "transactions": 7}, headers={**kiosk, "Accept-Language": "ar"}
+    )
+    assert arabic.json()["error"]["code"] == "invalid_transactions"
+    assert requests.post(url, json={"service": "traffic"}).json()["error"]["code"] == "login_required"
+    other_kiosk = live_server.device("kiosk", "k1", centre="other")
+    assert requests.post(url, json={"service": "traffic"}, headers=other_kiosk).status_code == 403
+    assert requests.get(f"{live_server.url}/api/v1/tickets/unknown").json()["error"]["code"] == "unknown_ticket"
+
+
+def test_counter_flow_and_conflicts(live_server: LiveServer) -> None:
+    clerk = live_server.staff("clerk1", "clerk", "test")
+    base = f"{live_server.url}/api/v1/centres/test/counters/1"
+    assert requests.post(base + "/complete", headers=clerk).json()["error"]["code"] == "no_current_ticket"
+    assert requests.post(base + "/call-next", headers=clerk).status_code == 204
+    first = issue(live_server).json()
+    issue(live_server, "residency")
+    called = requests.post(base + "/call-next", headers=clerk)
+    assert called.status_code == 200 and called.json()["number"] == first["number"]
+    assert called.json()["status"] == "called" and called.json()["counter"]["code"] == "1"
+    assert requests.post(base + "/recall", headers=clerk).json()["recalls"] == 1
+    assert requests.post(base + "/start", headers=clerk).json()["status"] == "serving"
+    moved = requests.post(base + "/transfer", json={"service": "civil-id", "note": "needs a new card"}, headers=clerk)
+    assert moved.json()["status"] == "waiting" and moved.json()["service"] == "civil-id"
+    assert moved.json()["note"] == "needs a new card"
+    nxt = requests.post(base + "/call-next", headers=clerk).json()
+    assert nxt["number"] == "B001"
+    assert requests.post(base + "/no-show", headers=clerk).json()["status"] == "no_show"
+    paused = requests.post(base + "/pause", json={"reason": "prayer"}, headers=clerk).json()
+    assert paused["counter"]["state"] == "paused"
+    assert requests.post(base + "/call-next", headers=clerk).json()["error"]["code"] == "counter_paused"
+    assert requests.post(base + "/resume", headers=clerk).json()["counter"]["state"] == "idle"
+    by_number = requests.post(
+        live_server.url + "/api/v1/centres/test/counters/4/call", json={"number": "a001"}, headers=clerk
+    )
+    assert by_number.status_code == 200 and by_number.json()["number"] == "A001"
+    hall = requests.get(live_server.url + "/api/v1/centres/test/hall").json()
+    assert hall["recent_calls"][0]["number"] == "A001" and hall["recent_calls"][0]["counter"]["code"] == "4"
+    counter4 = next(c for c in hall["counters"] if c["code"] == "4")
+    assert counter4["state"] == "calling" and counter4["current"]["number"] == "A001"
+
+
+def test_clerk_cannot_act_in_another_centre(live_server: LiveServer) -> None:
+    clerk = live_server.staff("clerk-other", "clerk", "other")
+    response = requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "other_centre"
+    bad = requests.post(f"{live_server.url}/api/v1/auth/token", json={"username": "clerk-other", "password": "wrong"})
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "bad_credentials"
