@@ -10,13 +10,13 @@ from .settings import Settings
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
     """Build the app from settings (or from the environment: TABOUR_CONFIG, TABOUR_DATABASE_URL, ...)."""
     from . import cli, extensions, i18n, staff_login
-    from .realtime.namespaces import HallNamespace, TrackNamespace
+    from .realtime import register_namespaces
     from .realtime.publisher import Publisher
     from .services.accounts import TokenSigner
     from .services.catalog import sync_catalog
     from .store.database import Database
     from .store.migrate import upgrade
-    from .web import api, home, track
+    from .web import api, auth, counter, display, home, join, kiosk, supervisor, track
     from .web.errors import register_error_handlers
 
     if settings is None:
@@ -52,17 +52,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
         cors_allowed_origins=[settings.public_url],
         transports=["websocket", "polling"],
     )
-    extensions.socketio.on_namespace(HallNamespace("/hall"))
-    extensions.socketio.on_namespace(TrackNamespace("/track"))
+    register_namespaces(extensions.socketio)
     rt.publisher = Publisher(extensions.socketio, db, catalog)
 
-    for blueprint in (api.bp, home.bp, track.bp):
-        app.register_blueprint(blueprint)
-    from .web import stubs
-
-    for name in ("kiosk", "display", "counter", "supervisor", "join"):
-        if name not in app.blueprints:
-            app.register_blueprint(getattr(stubs, name))
+    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join):
+        app.register_blueprint(module.bp)
     register_error_handlers(app)
     cli.register(app)
     return app

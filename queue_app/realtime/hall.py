@@ -1,5 +1,5 @@
-"""Socket.IO namespaces. `/hall`: paired displays (device token in the connect auth) join their zones;
-staff sessions join their centre. `/track`: a visitor joins the room of one ticket by tracking code."""
+"""Namespace `/hall`: paired displays (device token in the connect auth) join their zones; staff
+sessions join their centre. Both get `hall_snapshot` on connect."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from ..extensions import runtime
-from ..services import accounts, hall, tickets
+from ..services import accounts, hall
 from ..services.accounts import Unauthorized
 from ..store.database import utcnow
-from .publisher import centre_room, ticket_room, zone_room
+from .publisher import centre_room, zone_room
 
 
 class HallNamespace(Namespace):
@@ -52,17 +52,3 @@ class HallNamespace(Namespace):
         with rt.db.reading() as session:
             snapshot = hall.hall_snapshot(session, snapshot_centre, utcnow())
         self.emit("hall_snapshot", snapshot)
-
-
-class TrackNamespace(Namespace):
-    def on_connect(self, auth: dict[str, Any] | None = None) -> None:
-        code = (auth or {}).get("tracking_code") if isinstance(auth, dict) else None
-        if not code:
-            raise ConnectionRefusedError("unknown_ticket")
-        rt = runtime()
-        try:
-            with rt.db.reading() as session:
-                tickets.find_by_tracking_code(session, str(code))
-        except Exception:
-            raise ConnectionRefusedError("unknown_ticket") from None
-        join_room(ticket_room(str(code)))
