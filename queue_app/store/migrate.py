@@ -1,4 +1,8 @@
-"""Alembic, driven from code: `upgrade(url)` brings any database to the models' schema."""
+"""Alembic, driven from code: `upgrade(url)` brings any database to the models' schema.
+
+Several server processes may start at once against one PostgreSQL database: the upgrade then runs
+under a transaction-level advisory lock, so exactly one of them migrates and the others wait.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+
+from .database import null_pool_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x7A_B0_0001  # an arbitrary, fixed advisory lock key
 
 
 def alembic_config(url: str) -> Config:
@@ -20,7 +28,18 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    if not url.startswith("postgresql"):
+        command.upgrade(config, revision)
+        return
+    engine = null_pool_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
 
 
 def revision(url: str, message: str) -> None:
