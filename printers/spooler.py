@@ -82,6 +82,10 @@ class Spooler:
             raise KeyError(job_id)
         return self.submit(PrintJob.new(old.printer_key, old.data, self.clock(), reprint_of=old.id))
 
+    def wake(self) -> None:
+        """Look at the store now (e.g. jobs were made due again because their printer came back)."""
+        self._wake.set()
+
     # -- worker side -----------------------------------------------------------------------------
     def start(self) -> None:
         """Start the background worker (idempotent)."""
@@ -114,7 +118,12 @@ class Spooler:
         if current is None or current.status is not JobStatus.PENDING:
             return  # printed or failed meanwhile: never send a printed job again
         try:
-            self.backend_for(job.printer_key).send(job.data)
+            backend = self.backend_for(job.printer_key)
+            send_job = getattr(backend, "send_job", None)  # job-aware links (the kiosk agent) dedupe by id
+            if send_job is not None:
+                send_job(job.id, job.data)
+            else:
+                backend.send(job.data)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             attempts, now = current.attempts + 1, self.clock()
