@@ -1,0 +1,193 @@
+"""Concurrency proofs through real servers: numbering has no duplicate and no gap, and no ticket is
+called twice, on SQLite (one process) and on PostgreSQL (two processes sharing one database)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from tests.support.server import ROOT, LiveServer
+
+SERVICES = {"traffic": "A", "residency": "B", "civil-id": "C", "medical": "D"}
+TWENTY_COUNTERS = ROOT / "tests" / "fixtures" / "twenty_counters.yaml"
+ISSUE_TOTAL = 2000
+ISSUE_CLIENTS = 32
+CALL_TICKETS = 600
+COUNTERS = [str(i) for i in range(1, 21)]
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+def sqlite_servers(tmp_path: Path, config: Path) -> list[LiveServer]:
+    return [LiveServer(instance=tmp_path / "instance", config=config).start()]
+
+
+def postgres_servers(tmp_path: Path, config: Path, database_url: str, redis_url: str) -> list[LiveServer]:
+    """Two server processes on one PostgreSQL database (the second finds the devices already paired)."""
+    first = LiveServer(instance=tmp_path / "a", config=config, database_url=database_url, redis_url=redis_url).start()
+    second = LiveServer(instance=tmp_path / "b", config=config, database_url=database_url, redis_url=redis_url)
+    second.tokens = first.tokens
+    try:
+        second.start()
+    except BaseException:
+        first.stop()
+        raise
+    return [first, second]
+
+
+@pytest.fixture
+def servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[LiveServer]]:
+    """`request.param` is (engine, config path)."""
+    engine, config = request.param
+    if engine == "sqlite":
+        started = sqlite_servers(tmp_path, config)
+    else:
+        database_url = request.getfixturevalue("postgres_url")
+        started = postgres_servers(tmp_path, config, database_url, request.getfixturevalue("redis_url"))
+    yield started
+    for server in started:
+        server.stop()
+
+
+def database_url_of(server: LiveServer) -> str:
+    return server.database_url or f"sqlite:///{server.instance / 'tabour.db'}"
+
+
+def query(server: LiveServer, sql: str) -> list[Any]:
+    engine = create_engine(database_url_of(server))
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)))
+    finally:
+        engine.dispose()
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+def issue_concurrently(servers: list[LiveServer], total: int, clients: int) -> list[requests.Response]:
+    """`clients` threads, each with its own keep-alive session on one of the servers (round robin),
+    issue `total` tickets spread over the four services; all start at the same instant."""
+    headers = servers[0].device("kiosk", "k2")
+    services = list(SERVICES)
+    start = threading.Barrier(clients)
+
+    def client(index: int) -> list[requests.Response]:
+        base = servers[index % len(servers)].url
+        answers = []
+        with requests.Session() as session:
+            session.headers.update(headers)
+            start.wait()
+            for i in range(index, total, clients):
+                answers.append(session.post(f"{base}/api/v1/centres/test/tickets", json={"service": services[i % 4]}))
+        return answers
+
+    with ThreadPoolExecutor(clients) as pool:
+        return [answer for answers in pool.map(client, range(clients)) for answer in answers]
+
+
+def call_until_empty(servers: list[LiveServer], staff: dict[str, str]) -> dict[str, list[str]]:
+    """One thread per counter (spread over the servers): call-next then complete until a 204.
+    Returns the numbers each counter was given; a non-200/204 answer fails the test."""
+    start = threading.Barrier(len(COUNTERS))
+    failures: list[str] = []
+
+    def counter(index: int) -> list[str]:
+        code = COUNTERS[index]
+        base = f"{servers[index % len(servers)].url}/api/v1/centres/test/counters/{code}"
+        numbers: list[str] = []
+        with requests.Session() as session:
+            session.headers.update(staff)
+            start.wait()
+            while True:
+                called = session.post(f"{base}/call-next")
+                if called.status_code == 204:
+                    return numbers
+                if called.status_code != 200:
+                    failures.append(f"counter {code} call-next {called.status_code}: {called.text[:200]}")
+                    return numbers
+                ticket = called.json()
+                assert ticket["status"] == "called" and ticket["counter"]["code"] == code
+                numbers.append(ticket["number"])
+                done = session.post(f"{base}/complete")
+                if done.status_code != 200:
+                    failures.append(f"counter {code} complete {done.status_code}: {done.text[:200]}")
+                    return numbers
+
+    with ThreadPoolExecutor(len(COUNTERS)) as pool:
+        results = dict(zip(COUNTERS, pool.map(counter, range(len(COUNTERS))), strict=True))
+    assert not failures, failures[:5]
+    return results
+
+
+# --- proofs --------------------------------------------------------------------------------------
+
+ISSUE_CASES = [
+    pytest.param(("sqlite", ROOT / "tests" / "fixtures" / "small_config.yaml"), id="sqlite-1-process"),
+    pytest.param(("postgres", ROOT / "tests" / "fixtures" / "small_config.yaml"), id="postgres-2-processes"),
+]
+CALL_CASES = [
+    pytest.param(("sqlite", TWENTY_COUNTERS), id="sqlite-1-process"),
+    pytest.param(("postgres", TWENTY_COUNTERS), id="postgres-2-processes"),
+]
+
+
+@pytest.mark.parametrize("servers", ISSUE_CASES, indirect=True)
+def test_concurrent_issuing_numbers_each_service_1_to_n(servers: list[LiveServer]) -> None:
+    answers = issue_concurrently(servers, ISSUE_TOTAL, ISSUE_CLIENTS)
+    errors = Counter(f"{a.status_code} {a.text[:120]}" for a in answers if a.status_code != 201)
+    assert not errors, errors.most_common(5)
+    by_service: dict[str, list[int]] = defaultdict(list)
+    for answer in answers:
+        ticket = answer.json()
+        prefix, digits = ticket["number"][0], ticket["number"][1:]
+        assert prefix == SERVICES[ticket["service"]]
+        by_service[ticket["service"]].append(int(digits))
+    assert set(by_service) == set(SERVICES)
+    for service, numbers in by_service.items():
+        assert len(numbers) == ISSUE_TOTAL // 4, service
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), f"{service}: duplicate or gap"
+    # The database agrees: one row per number, the sequence counters stop at n.
+    rows = query(
+        servers[0],
+        "SELECT s.code, count(*), count(DISTINCT t.sequence), min(t.sequence), max(t.sequence) "
+        "FROM tickets t JOIN services s ON s.id = t.issued_service_id GROUP BY s.code",
+    )
+    assert {row[0]: tuple(row[1:]) for row in rows} == {s: (500, 500, 1, 500) for s in SERVICES}
+    last = query(servers[0], "SELECT s.code, q.last FROM ticket_sequences q JOIN services s ON s.id = q.service_id")
+    assert dict(last) == dict.fromkeys(SERVICES, 500)
+
+
+@pytest.mark.parametrize("servers", CALL_CASES, indirect=True)
+def test_twenty_counters_call_every_ticket_exactly_once(servers: list[LiveServer]) -> None:
+    issued = issue_concurrently(servers, CALL_TICKETS, 8)
+    assert all(a.status_code == 201 for a in issued)
+    issued_numbers = {a.json()["number"] for a in issued}
+    assert len(issued_numbers) == CALL_TICKETS
+    staff = servers[0].staff("clerk", "clerk", "test")
+
+    called = call_until_empty(servers, staff)
+
+    every_call = [number for numbers in called.values() for number in numbers]
+    repeated = [number for number, times in Counter(every_call).items() if times > 1]
+    assert not repeated, f"numbers given to two counters: {repeated[:10]}"
+    assert set(every_call) == issued_numbers
+    assert sum(1 for numbers in called.values() if numbers) >= 15, "most counters should have taken part"
+    events = query(
+        servers[0],
+        "SELECT t.number, count(e.id) FROM tickets t "
+        "LEFT JOIN ticket_events e ON e.ticket_id = t.id AND e.kind = 'called' GROUP BY t.number",
+    )
+    assert len(events) == CALL_TICKETS
+    assert {count for _number, count in events} == {1}, "every ticket has exactly one 'called' event"
+    statuses = query(servers[0], "SELECT status, count(*) FROM tickets GROUP BY status")
+    assert dict(statuses) == {"done": CALL_TICKETS}
