@@ -1,14 +1,20 @@
-"""Read-side questions about a queue: who is ahead of a ticket, how many wait, how fast it moves."""
+"""Read-side questions about a queue: who is ahead of a ticket, how many wait, how fast it moves.
+
+The expected wait is computed by domain/eta.py from plain values gathered here: recent service
+durations of the service (weighted by transactions), the counters open for it now (a counter whose
+earlier tier has people waiting counts only in part), busy counters and paused counters (docs/eta.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..domain.eta import Estimate, ServiceRate, estimate
+from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
 from ..store.models import Counter, Ticket
 from .catalog import CentreCatalog
 
@@ -54,38 +60,106 @@ def people_ahead(session: Session, centre: CentreCatalog, ticket: Ticket) -> tup
     return int(row[0]), int(row[1])
 
 
-def active_counters(session: Session, centre: CentreCatalog) -> dict[str, int]:
-    """Per service: how many open (not paused, not closed) counters serve it now."""
-    counts: dict[str, int] = {}
+SHARED_TIER_WEIGHT = 0.25  # share of a counter whose earlier tiers have people waiting
+RECENT_SERVICES = 30  # finished services that make the observed rate
+RECENT_WINDOW = timedelta(hours=2)
+
+
+@dataclass
+class Capacity:
+    """Per service: counters open for it (fractional for shared counters), busy and paused ones."""
+
+    open: dict[str, float] = field(default_factory=dict)
+    busy: dict[str, float] = field(default_factory=dict)
+    paused: dict[str, float] = field(default_factory=dict)
+    count: dict[str, int] = field(default_factory=dict)
+
+    def get(self, service: str, default: int = 0) -> int:
+        """How many open counters serve a service (whole counters, as the hall summary shows them)."""
+        return self.count.get(service, default)
+
+
+def active_counters(session: Session, centre: CentreCatalog, waiting: dict[str, int] | None = None) -> Capacity:
+    """Per service: how many open counters serve it now, how many of those are busy, how many are paused.
+
+    A counter serves its services as tiers: a later service only when the earlier ones have nobody
+    waiting. So it counts fully for its first service, and for a later one fully only while the
+    earlier tiers are empty (else SHARED_TIER_WEIGHT)."""
+    if waiting is None:
+        waiting = {code: count for code, (count, _t, _o) in waiting_by_service(session, centre).items()}
+    capacity = Capacity()
     rows = session.scalars(select(Counter).where(Counter.centre_id == centre.id))
     for counter in rows:
-        if counter.code not in centre.counter_ids or counter.state not in ACTIVE_COUNTER_STATES:
+        if counter.code not in centre.counter_ids or counter.state not in (*ACTIVE_COUNTER_STATES, "paused"):
             continue
+        earlier_busy = False
         for code in counter_services(centre, counter):
-            counts[code] = counts.get(code, 0) + 1
-    return counts
+            weight = SHARED_TIER_WEIGHT if earlier_busy else 1.0
+            if counter.state == "paused":
+                capacity.paused[code] = capacity.paused.get(code, 0.0) + weight
+            else:
+                capacity.open[code] = capacity.open.get(code, 0.0) + weight
+                capacity.count[code] = capacity.count.get(code, 0) + 1
+                if counter.state in ("calling", "serving"):
+                    capacity.busy[code] = capacity.busy.get(code, 0.0) + weight
+            earlier_busy = earlier_busy or waiting.get(code, 0) > 0
+    return capacity
 
 
 def configured_counters(centre: CentreCatalog, service: str) -> int:
     return sum(1 for c in centre.config.counters if service in c.services)
 
 
-def service_rate(centre: CentreCatalog, service: str, active: dict[str, int]) -> ServiceRate:
-    """Minutes per transaction and counters serving; before anyone signs in, assume the configured hall."""
+def recent_samples(session: Session, centre: CentreCatalog, service: str, now: datetime | None = None) -> list[Sample]:
+    """The last finished services of a service (call to finish), newest first, within RECENT_WINDOW."""
+    service_id = centre.service_ids[service]
+    query = select(Ticket.called_at, Ticket.finished_at, Ticket.transactions).where(
+        Ticket.service_id == service_id,
+        Ticket.status == "done",
+        Ticket.called_at.is_not(None),
+        Ticket.finished_at.is_not(None),
+    )
+    if now is not None:
+        query = query.where(Ticket.finished_at >= now - RECENT_WINDOW)
+    rows = session.execute(query.order_by(Ticket.finished_at.desc()).limit(RECENT_SERVICES))
+    return [
+        Sample((finished - called).total_seconds() / 60, int(transactions or 1))
+        for called, finished, transactions in rows
+        if called is not None and finished is not None
+    ]
+
+
+def service_rate(
+    centre: CentreCatalog,
+    service: str,
+    active: Capacity | dict[str, int],
+    samples: list[Sample] | None = None,
+) -> ServiceRate:
+    """Minutes per transaction (configured, shrunk towards recent services) and the counters serving it;
+    before anyone signs in, assume the configured hall."""
     config = centre.service(service)
-    counters = active.get(service) or configured_counters(centre, service)
-    return ServiceRate(minutes_per_transaction=config.minutes, counters=counters)
+    minutes = observed_minutes(samples or [], config.minutes)
+    if isinstance(active, Capacity):
+        open_counters = active.open.get(service, 0.0)
+        busy, paused = active.busy.get(service, 0.0), active.paused.get(service, 0.0)
+    else:
+        open_counters, busy, paused = float(active.get(service, 0)), 0.0, 0.0
+    if open_counters <= 0 and paused <= 0:
+        open_counters = float(configured_counters(centre, service))
+    return ServiceRate(minutes_per_transaction=minutes, counters=open_counters, busy=busy, paused=paused)
 
 
 def ticket_estimate(
-    session: Session, centre: CentreCatalog, ticket: Ticket, active: dict[str, int] | None = None
+    session: Session, centre: CentreCatalog, ticket: Ticket, active: Capacity | dict[str, int] | None = None
 ) -> tuple[int, Estimate]:
     """(people ahead, ETA range) for a waiting ticket."""
     ahead, transactions = people_ahead(session, centre, ticket)
     if active is None:
         active = active_counters(session, centre)
-    rate = service_rate(centre, centre.service_code(ticket.service_id), active)
-    return ahead, estimate(transactions, rate)
+    service = centre.service_code(ticket.service_id)
+    samples = recent_samples(session, centre, service)
+    rate = service_rate(centre, service, active, samples)
+    return ahead, estimate(transactions, rate, ahead)
 
 
 def waiting_by_service(
