@@ -1,0 +1,132 @@
+"""Namespace `/hall` through real servers and real python-socketio clients (websocket transport)."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from tests.support.server import LiveServer
+
+HALL_KEYS = {"centre", "names", "at", "counters", "services", "recent_calls"}
+
+
+class HallClient:
+    """A real Socket.IO client in `/hall` that queues every event it receives."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.Client(reconnection=False)
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        for name in ("hall_snapshot", "ticket_called", "queue_changed", "counter_changed"):
+            self.sio.on(name, lambda data, _name=name: self.events.put((_name, data)), namespace="/hall")
+
+    def connect(self, url: str, auth: dict[str, str] | None) -> HallClient:
+        self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=5)
+        return self
+
+    def wait(self, name: str, timeout: float = 5.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                got, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if got == name:
+                return data
+        raise AssertionError(f"no {name} within {timeout} s")
+
+
+@contextmanager
+def hall_client(url: str, auth: dict[str, str] | None) -> Iterator[HallClient]:
+    client = HallClient().connect(url, auth)
+    try:
+        yield client
+    finally:
+        client.sio.disconnect()
+
+
+def issue(server: LiveServer, service: str = "traffic") -> dict[str, Any]:
+    response = requests.post(
+        f"{server.url}/api/v1/centres/test/tickets", json={"service": service}, headers=server.device("kiosk", "k1")
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("auth", [None, {}, {"token": "not-a-token"}, "kiosk"], ids=["none", "empty", "bad", "kiosk"])
+def test_hall_refuses_anything_but_a_display_token(live_server: LiveServer, auth: Any) -> None:
+    if auth == "kiosk":
+        auth = {"token": live_server.tokens[("test", "kiosk", "k1")]}
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        HallClient().connect(live_server.url, auth)
+
+
+def _clerk(server: LiveServer) -> dict[str, str]:
+    if not hasattr(server, "_clerk_headers"):
+        server._clerk_headers = server.staff("clerk-rt", "clerk", "test")  # type: ignore[attr-defined]
+    return server._clerk_headers  # type: ignore[attr-defined,no-any-return]
+
+
+def test_display_gets_snapshot_then_calls_queue_and_counter_changes(live_server: LiveServer) -> None:
+    token = live_server.tokens[("test", "display", "hall")]
+    ticket = issue(live_server)
+    other = live_server.tokens[("other", "display", "hall")]
+    with (
+        hall_client(live_server.url, {"token": token}) as client,
+        hall_client(live_server.url, {"token": other}) as elsewhere,
+    ):
+        assert elsewhere.wait("hall_snapshot")["centre"] == "other"
+        snapshot = client.wait("hall_snapshot")
+        assert set(snapshot) >= HALL_KEYS
+        api = requests.get(f"{live_server.url}/api/v1/centres/test/hall").json()
+        assert set(snapshot) == set(api)
+        assert {s["code"]: s["waiting"] for s in snapshot["services"]}["traffic"] == 1
+        response = requests.post(
+            f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=_clerk(live_server)
+        )
+        assert response.status_code == 200
+        called = client.wait("ticket_called")
+        assert called["number"] == ticket["number"] and called["recall"] is False
+        assert called["counter"]["code"] == "1" and called["counter"]["names"]["ar"]
+        assert called["service"]["code"] == "traffic" and called["service"]["names"]["en"]
+        assert called["zone"] == "main" and called["called_at"].endswith("Z")
+        changed = client.wait("counter_changed")
+        assert changed["counter"]["code"] == "1" and changed["counter"]["current"]["number"] == ticket["number"]
+        waiting = client.wait("queue_changed")
+        assert {s["code"]: s["waiting"] for s in waiting["services"]}["traffic"] == 0
+        requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/recall", headers=_clerk(live_server))
+        recalled = client.wait("ticket_called")
+        assert recalled["number"] == ticket["number"] and recalled["recall"] is True
+        with pytest.raises(AssertionError):
+            elsewhere.wait("ticket_called", timeout=0.3)  # another centre's screen hears nothing of this one
+
+
+def test_call_on_one_process_reaches_a_display_on_another(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    """Two server processes, one PostgreSQL database, one Redis message queue."""
+    first = LiveServer(instance=tmp_path / "a", database_url=postgres_url, redis_url=redis_url).start()
+    try:
+        second = LiveServer(instance=tmp_path / "b", database_url=postgres_url, redis_url=redis_url)
+        second.tokens = first.tokens  # paired once, in the shared database
+        second.start()
+        try:
+            token = first.tokens[("test", "display", "hall")]
+            with hall_client(second.url, {"token": token}) as on_b:
+                on_b.wait("hall_snapshot")
+                ticket = issue(first)
+                clerk = first.staff("clerk-redis", "clerk", "test")
+                answered = requests.post(f"{first.url}/api/v1/centres/test/counters/2/call-next", headers=clerk)
+                assert answered.status_code == 200
+                called = on_b.wait("ticket_called", timeout=3)
+                assert called["number"] == ticket["number"] and called["counter"]["code"] == "2"
+                assert on_b.wait("queue_changed", timeout=3)["centre"] == "test"
+        finally:
+            second.stop()
+    finally:
+        first.stop()
