@@ -1,0 +1,159 @@
+/* The clerk's console: posts the page's forms with fetch (CSRF token inside each form), redraws from
+   the answer, and keeps the live counts from Socket.IO `/hall` events. It never polls. */
+(function () {
+  "use strict";
+  var root = document.getElementById("console");
+  if (!root) return;
+  var state = JSON.parse(document.getElementById("console-state").textContent);
+  var t = JSON.parse(document.getElementById("console-i18n").textContent);
+  var busy = false;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function name(names) { return (names && (names[t.lang] || names.ar)) || ""; }
+
+  function setEnabled(action, on) {
+    var button = $("btn-" + action);
+    if (button) button.disabled = !on;
+  }
+
+  function render() {
+    var ticket = state.ticket;
+    var paused = state.state === "paused";
+    root.dataset.state = state.state;
+    $("counter-state").dataset.state = state.state;
+    $("counter-state").textContent = t.states[state.state] || state.state;
+    $("ticket").hidden = !ticket;
+    $("no-ticket").hidden = !!ticket;
+    if (ticket) {
+      $("ticket-number").textContent = ticket.number;
+      $("ticket-service").textContent = name(ticket.service_names);
+      var priority = $("ticket-priority");
+      priority.dataset.priority = ticket.priority;
+      priority.textContent = t.priorities[ticket.priority] || "";
+      priority.hidden = ticket.priority === "none";
+      $("ticket-status").textContent = t.statuses[ticket.status] || ticket.status;
+      $("ticket-status").dataset.status = ticket.status;
+      $("ticket-transactions").textContent = ticket.transactions;
+      $("ticket-waited").textContent = ticket.waited_minutes;
+      $("ticket-recalls").textContent = ticket.recalls;
+      $("ticket-note").hidden = !ticket.note;
+      $("ticket-note-text").textContent = ticket.note || "";
+    }
+    $("paused").hidden = !paused;
+    $("pause-reason").textContent = t.reasons[state.pause_reason] || state.pause_reason || "";
+    var called = ticket && ticket.status === "called";
+    setEnabled("call-next", !paused);
+    setEnabled("recall", called && ticket.recalls < state.max_recalls);
+    setEnabled("start", called);
+    setEnabled("complete", !!ticket);
+    setEnabled("no-show", called);
+    setEnabled("transfer", !!ticket);
+    setEnabled("call", !paused);
+    setEnabled("pause", !paused && !ticket);
+    $("btn-resume").closest("form").hidden = !paused;
+    $("form-pause").closest("section").hidden = paused;
+    renderCounts(state.services);
+  }
+
+  function renderCounts(services) {
+    (services || []).forEach(function (s) {
+      var row = document.querySelector('#counts tr[data-service="' + s.code + '"]');
+      if (!row) return;
+      row.querySelector(".waiting").textContent = s.waiting;
+      row.querySelector(".longest").textContent = s.longest_wait_minutes + " " + t.min;
+    });
+  }
+
+  function flash(message, kind) {
+    var box = $("flash");
+    box.textContent = "";
+    if (!message) return;
+    var p = document.createElement("p");
+    p.className = "flash flash-" + (kind || "info");
+    p.setAttribute("role", kind === "error" ? "alert" : "status");
+    p.textContent = message;
+    box.appendChild(p);
+  }
+
+  function submit(form) {
+    if (busy) return;  // one action at a time: a double press must never skip a visitor
+    busy = true;
+    root.classList.add("busy");
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      })
+      .then(function (answer) {
+        if (answer.body.signed_out) { window.location.assign(answer.body.next); return; }
+        if (!answer.ok) { flash(answer.body.error ? answer.body.error.message : t.failed, "error"); return; }
+        state = answer.body.state;
+        flash(answer.body.notice, "info");
+        form.reset();
+        render();
+      })
+      .catch(function () { flash(t.failed, "error"); })
+      .then(function () { busy = false; root.classList.remove("busy"); });
+  }
+
+  document.querySelectorAll("form.action-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button && button.disabled) return;
+      submit(form);
+    });
+  });
+
+  // Shortcuts by physical key (event.code), so they work with an Arabic or Urdu keyboard layout too.
+  var keys = { KeyN: "call-next", KeyR: "recall", KeyS: "start", KeyD: "complete", KeyX: "no-show", KeyQ: "sign-out" };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    var tag = event.target.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    var action = keys[event.code];
+    if (event.code === "KeyP") action = state.state === "paused" ? "resume" : null;
+    if (action) {
+      var button = $("btn-" + action);
+      if (button && !button.disabled) { event.preventDefault(); submit(button.closest("form")); }
+      return;
+    }
+    var focus = { KeyT: "transfer-service", KeyC: "call-number", KeyP: "pause-reason-select" }[event.code];
+    if (focus && $(focus) && !$(focus).closest("section").hidden) { event.preventDefault(); $(focus).focus(); }
+  });
+
+  function counterEntry(entry) {
+    if (!entry || entry.code !== state.counter || busy) return;  // our own answer is on its way
+    state.state = entry.state;
+    state.pause_reason = entry.pause_reason;
+    if (!entry.current) state.ticket = null;
+    else if (state.ticket && state.ticket.number === entry.current.number) state.ticket.status = entry.current.status;
+    else window.location.reload();  // a different ticket, changed elsewhere: read it whole once
+    render();
+  }
+
+  function mine(services) {
+    var codes = state.services.map(function (s) { return s.code; });
+    return (services || []).filter(function (s) { return codes.indexOf(s.code) >= 0; });
+  }
+
+  if (window.io) {
+    var socket = window.io("/hall", { auth: { centre: state.centre }, transports: ["websocket"] });
+    socket.on("connect", function () { $("live").dataset.connected = "true"; });
+    socket.on("disconnect", function () { $("live").dataset.connected = "false"; flash(t.offline, "error"); });
+    socket.on("hall_snapshot", function (snapshot) {
+      renderCounts(mine(snapshot.services));
+      (snapshot.counters || []).forEach(counterEntry);
+    });
+    socket.on("queue_changed", function (message) { renderCounts(mine(message.services)); });
+    socket.on("counter_changed", function (message) { counterEntry(message.counter); });
+  }
+  render();
+})();

@@ -1,0 +1,175 @@
+/* The supervisor's board: draws the hall snapshot, then keeps it current from `/hall` events
+   (hall_snapshot, counter_changed, queue_changed, ticket_called). Waits and durations tick locally;
+   nothing is polled. Changes are posted with the page's CSRF token. */
+(function () {
+  "use strict";
+  var root = document.getElementById("board");
+  if (!root) return;
+  var data = JSON.parse(document.getElementById("board-data").textContent);
+  var t = data.t;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var counters = {};   // code -> counter entry (hall snapshot shape)
+  var order = [];      // counter codes in config order
+  var services = {};   // code -> {code, names, waiting, longest_wait_minutes, eta_minutes, open, received}
+  var skew = 0;        // server clock minus ours, from the snapshot's `at`
+  var ACTIVE = ["idle", "calling", "serving"];
+
+  function name(names) { return (names && (names[t.lang] || names.ar)) || ""; }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function minutesSince(iso) {
+    if (!iso) return null;
+    return Math.max(0, Math.floor((Date.now() + skew - Date.parse(iso)) / 60000));
+  }
+  function longest(s) {
+    if (!s.waiting) return 0;
+    return s.longest_wait_minutes + Math.floor((Date.now() - s.received) / 60000);
+  }
+
+  function applySnapshot(snapshot) {
+    skew = Date.parse(snapshot.at) - Date.now();
+    order = snapshot.counters.map(function (c) { return c.code; });
+    snapshot.counters.forEach(function (c) { counters[c.code] = c; });
+    applyServices(snapshot.services);
+  }
+  function applyServices(list) {
+    var now = Date.now();
+    list.forEach(function (s) {
+      var known = services[s.code] || {};
+      Object.keys(s).forEach(function (k) { known[k] = s[k]; });
+      known.received = now;
+      services[s.code] = known;
+    });
+  }
+
+  function post(url, form) {
+    form.append("csrf_token", csrf);
+    return fetch(url, { method: "POST", body: form, headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+      .then(function (a) { flash(a.ok ? a.body.notice : a.body.error.message, a.ok ? "info" : "error"); return a.ok; })
+      .catch(function () { flash(t.failed, "error"); return false; });
+  }
+
+  function flash(message, kind) {
+    var box = document.getElementById("flash");
+    box.textContent = "";
+    if (message) box.appendChild(el("p", { class: "flash flash-" + kind, role: kind === "error" ? "alert" : "status" }, message));
+  }
+
+  function serving(code) {
+    return order.filter(function (c) {
+      var counter = counters[c];
+      return ACTIVE.indexOf(counter.state) >= 0 && counter.services.indexOf(code) >= 0;
+    });
+  }
+
+  function renderServices() {
+    var body = document.querySelector("#services tbody");
+    body.textContent = "";
+    var alerts = [];
+    data.services.forEach(function (config) {
+      var s = services[config.code] || { waiting: 0, longest_wait_minutes: 0, open: true, received: Date.now() };
+      var wait = longest(s);
+      var level = wait >= config.target_wait ? "over" : wait >= config.target_wait * 0.75 ? "near" : "ok";
+      if (wait > config.target_wait) {
+        alerts.push(t.alert.replace("{service}", name(config.names)).replace("{minutes}", wait).replace("{target}", config.target_wait));
+      }
+      var row = el("tr", { "data-service": config.code, "data-level": level, "data-open": String(!!s.open) });
+      row.appendChild(el("td", {}, name(config.names)));
+      row.appendChild(el("td", { class: "intake" }, s.open ? t.open : t.closed));
+      row.appendChild(el("td", { class: "waiting" }, s.waiting));
+      row.appendChild(el("td", { class: "longest" }, wait + " " + t.min));
+      row.appendChild(el("td", {}, config.target_wait + " " + t.min));
+      row.appendChild(el("td", { class: "eta" }, s.eta_minutes === undefined ? t.none : s.eta_minutes + " " + t.min));
+      row.appendChild(el("td", { class: "serving" }, serving(config.code).join(", ") || t.none));
+      var cell = el("td");
+      var button = el("button", { class: "btn " + (s.open ? "btn-warn" : "btn-primary"), type: "button", "data-intake": config.code }, s.open ? t.close : t.reopen);
+      button.addEventListener("click", function () {
+        var form = new FormData();
+        form.append("open", s.open ? "0" : "1");
+        button.disabled = true;
+        post(data.urls.intake.replace("__S__", encodeURIComponent(config.code)), form).then(function () { button.disabled = false; });
+      });
+      cell.appendChild(button);
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+    var box = document.getElementById("alerts");
+    box.textContent = "";
+    box.hidden = alerts.length === 0;
+    alerts.forEach(function (text) { box.appendChild(el("p", { class: "alert", role: "alert" }, text)); });
+  }
+
+  function renderCounters() {
+    var body = document.querySelector("#counters tbody");
+    var open = {};
+    body.querySelectorAll("details[open]").forEach(function (d) { open[d.dataset.counter] = true; });
+    body.textContent = "";
+    order.forEach(function (code) {
+      var c = counters[code];
+      var row = el("tr", { "data-counter": code, "data-state": c.state });
+      row.appendChild(el("td", {}, name(c.names)));
+      var state = t.states[c.state] || c.state;
+      if (c.state === "paused" && c.pause_reason) state += " (" + (t.reasons[c.pause_reason] || c.pause_reason) + ")";
+      row.appendChild(el("td", { class: "state" }, state));
+      row.appendChild(el("td", { class: "clerk" }, c.clerk || t.none));
+      row.appendChild(el("td", { class: "current" }, c.current ? c.current.number : t.none));
+      var since = minutesSince(c.current ? c.current.since : c.since);
+      row.appendChild(el("td", { class: "since" }, since === null ? t.none : since + " " + t.min));
+      var cell = el("td");
+      var details = el("details", { "data-counter": code });
+      if (open[code]) details.open = true;
+      details.appendChild(el("summary", {}, c.services.map(function (s) {
+        var config = data.services.filter(function (x) { return x.code === s; })[0];
+        return config ? name(config.names) : s;
+      }).join(" · ") || t.none));
+      var form = el("form", { class: "services-form" });
+      data.services.forEach(function (config) {
+        var label = el("label");
+        var box = el("input", { type: "checkbox", name: "services", value: config.code });
+        box.checked = c.services.indexOf(config.code) >= 0;
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + name(config.names)));
+        form.appendChild(label);
+      });
+      var apply = el("button", { type: "submit", class: "btn" }, t.apply);
+      form.appendChild(apply);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        apply.disabled = true;
+        post(data.urls.counter.replace("__C__", encodeURIComponent(code)), new FormData(form)).then(function () { apply.disabled = false; });
+      });
+      details.appendChild(form);
+      cell.appendChild(details);
+      row.appendChild(cell);
+      body.appendChild(row);
+    });
+  }
+
+  function render() { renderServices(); renderCounters(); }
+
+  document.getElementById("form-move").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target;
+    var body = new FormData(form);
+    body.delete("csrf_token");
+    post(form.action, body).then(function (ok) { if (ok) form.reset(); });
+  });
+
+  applySnapshot(data.snapshot);
+  render();
+  setInterval(render, 20000);  // the clock moves waits and durations on; no request is made
+
+  if (window.io) {
+    var socket = window.io("/hall", { auth: { centre: root.dataset.centre }, transports: ["websocket"] });
+    socket.on("connect", function () { document.getElementById("live").dataset.connected = "true"; });
+    socket.on("disconnect", function () { document.getElementById("live").dataset.connected = "false"; flash(t.offline, "error"); });
+    socket.on("hall_snapshot", function (snapshot) { applySnapshot(snapshot); render(); });
+    socket.on("counter_changed", function (message) { counters[message.counter.code] = message.counter; render(); });
+    socket.on("queue_changed", function (message) { applyServices(message.services); renderServices(); });
+  }
+})();
