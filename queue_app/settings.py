@@ -218,6 +218,55 @@ class Centre(_Strict):
         return next((k for k in self.kiosks if k.code == code), None)
 
 
+class Webhook(_Strict):
+    """Notifications as a JSON POST signed with HMAC-SHA256 (header X-Tabour-Signature)."""
+
+    url: str
+    secret: str | None = None  # or secret_env: the name of an environment variable holding it
+    secret_env: str | None = None
+    timeout: float = Field(5.0, gt=0, le=60)
+
+    def secret_value(self) -> str:
+        if self.secret_env:
+            return os.environ.get(self.secret_env, "")
+        return self.secret or ""
+
+
+class SmsGateway(_Strict):
+    """SMS through an HTTP gateway; `url` and `body` are templates with $phone and $text
+    (escaped for the body's content type: JSON string, form or URL)."""
+
+    url: str
+    method: Literal["POST", "GET"] = "POST"
+    content_type: str = "application/json"
+    body: str = '{"to": "$phone", "text": "$text"}'
+    headers: dict[str, str] = {}
+    timeout: float = Field(5.0, gt=0, le=60)
+
+
+NotificationEvent = Literal["issued", "ahead", "called", "done"]
+
+
+class Notifications(_Strict):
+    """Messages to visitors (optional): one channel for the deployment, sent from an outbox by a worker."""
+
+    channel: Literal["none", "log", "webhook", "sms"] = "none"
+    events: list[NotificationEvent] = ["issued", "ahead", "called", "done"]
+    ahead: int = Field(3, ge=1, le=50)  # "N people ahead of you" is sent once at this position
+    max_attempts: int = Field(6, ge=1, le=50)
+    backoff_seconds: float = Field(5.0, gt=0, le=3600)  # doubled after every failed attempt
+    webhook: Webhook | None = None
+    sms: SmsGateway | None = None
+
+    @model_validator(mode="after")
+    def _channel_settings(self) -> Notifications:
+        if self.channel == "webhook" and self.webhook is None:
+            raise ValueError("channel 'webhook' needs a 'webhook' section with a url")
+        if self.channel == "sms" and self.sms is None:
+            raise ValueError("channel 'sms' needs an 'sms' section with a url")
+        return self
+
+
 class Server(_Strict):
     public_url: str = "http://127.0.0.1:8000"
     default_language: Language = "ar"
@@ -227,6 +276,7 @@ class HallConfig(_Strict):
     """The whole config.yaml."""
 
     server: Server = Server()
+    notifications: Notifications = Notifications()
     centres: list[Centre] = Field(min_length=1)
 
     def centre(self, code: str) -> Centre | None:
