@@ -1,0 +1,181 @@
+"""The import arrows of the house plan, checked by walking every module's imports with `ast`.
+
+    domain <- store <- services <- web, realtime <- create_app <- run.py
+    printers/ stands alone; displays/ talks to the server only over HTTP and Socket.IO.
+
+Imports under `if TYPE_CHECKING:` count too: an arrow drawn for the type checker is still an arrow.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) for every import statement of a file, relative ones resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                assert node.module is not None
+                target = node.module
+            yield node.lineno, target
+            for alias in node.names:  # `from ..domain import tickets` may import queue_app.domain.tickets
+                yield node.lineno, f"{target}.{alias.name}"
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted(p for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts or folder != "queue_app")
+
+
+def violations(folder: str, forbidden: Callable[[str], str | None]) -> list[str]:
+    found = []
+    for path in python_files(folder):
+        for line, name in imports_of(path):
+            reason = forbidden(name)
+            if reason:
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {name} ({reason})")
+    return found
+
+
+def under(name: str, *packages: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def domain_rule(name: str) -> str | None:
+    if name.split(".")[0] in STDLIB or under(name, "queue_app.domain"):
+        return None
+    return "the domain uses the standard library and itself only"
+
+
+def store_rule(name: str) -> str | None:
+    if under(name, "queue_app.services", "queue_app.web", "queue_app.realtime", "queue_app.extensions"):
+        return "store is below services, web and realtime"
+    if name.split(".")[0] == "flask" or name.startswith("flask_"):
+        return "store knows nothing of Flask"
+    return None
+
+
+def services_rule(name: str) -> str | None:
+    if under(name, "queue_app.web", "queue_app.realtime", "queue_app.extensions", "queue_app.cli"):
+        return "services are below web and realtime"
+    if name == "queue_app":
+        return "services must not import the app factory"
+    if name.split(".")[0] == "flask" or name.startswith("flask_"):
+        return "services take a Session and plain values, never Flask objects"
+    if under(name, "werkzeug") and not under(name, "werkzeug.security"):
+        return "only werkzeug.security (password hashing) is allowed in services"
+    return None
+
+
+def layer_rule(name: str) -> str | None:
+    """web and realtime: may use everything below, but not the app factory, the CLI or run.py."""
+    if name in ("queue_app", "run") or under(name, "queue_app.cli", "queue_app.first_run", "queue_app.bootstrap"):
+        return "web and realtime are below create_app"
+    return None
+
+
+def printers_rule(name: str) -> str | None:
+    if under(name, "queue_app", "flask") or name.startswith("flask_"):
+        return "printers/ stands alone"
+    return None
+
+
+def displays_rule(name: str) -> str | None:
+    if under(name, "queue_app"):
+        return "displays/ speaks to the server over HTTP and Socket.IO only"
+    return None
+
+
+RULES = {
+    "queue_app/domain": domain_rule,
+    "queue_app/store": store_rule,
+    "queue_app/services": services_rule,
+    "queue_app/web": layer_rule,
+    "queue_app/realtime": layer_rule,
+    "printers": printers_rule,
+    "displays": displays_rule,
+}
+
+
+@pytest.mark.parametrize("folder", sorted(RULES))
+def test_import_arrows(folder: str) -> None:
+    assert python_files(folder), f"{folder} has no Python files?"
+    found = violations(folder, RULES[folder])
+    assert not found, "imports against the house plan:\n" + "\n".join(found)
+
+
+def test_the_domain_reads_no_clock() -> None:
+    """Time comes into the domain as `now`: no datetime.now(), utcnow() or time.time() in it."""
+    found = []
+    for path in python_files("queue_app/domain"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("now", "utcnow", "today", "time", "monotonic")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("datetime", "date", "time")
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+    assert not found, "the domain reads the clock:\n" + "\n".join(found)
+
+
+def test_gevent_is_patched_in_run_py_only() -> None:
+    found = []
+    for folder in ("queue_app", "printers", "displays"):
+        for path in python_files(folder):
+            if any(under(name, "gevent.monkey") for _, name in imports_of(path)):
+                found.append(str(path.relative_to(ROOT)))
+    assert not found, "gevent.monkey imported outside run.py: " + ", ".join(found)
+    body = ast.parse((ROOT / "run.py").read_text(encoding="utf-8")).body
+    code = [
+        ast.unparse(node) for node in body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+    ]
+    assert code[:2] == ["from gevent import monkey", "monkey.patch_all()"], code[:3]
+
+
+def test_only_the_publisher_emits() -> None:
+    """Realtime goes out through one door: `.emit(` appears in realtime/publisher.py and nowhere else
+    in the server. A namespace may answer the one client it talks to (`self.emit(...)` without
+    `to`/`room`/`broadcast`, e.g. the snapshot on connect); broadcasts are the publisher's."""
+    found = []
+    for path in python_files("queue_app"):
+        if path == ROOT / "queue_app/realtime/publisher.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit":
+                to_self = isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
+                if to_self and not {k.arg for k in node.keywords} & {"to", "room", "broadcast", "namespace"}:
+                    continue
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, "emit outside the publisher:\n" + "\n".join(found)
+
+
+def test_the_checker_sees_relative_imports() -> None:
+    """Guard for the guard: the walker resolves `from ..store.models import X` inside services."""
+    names = {name for _, name in imports_of(ROOT / "queue_app/services/tickets.py")}
+    assert "queue_app.store.models" in names and "queue_app.domain.tickets" in names
