@@ -1,0 +1,461 @@
+"""Kiosk tickets on paper: the printout built from a ticket, an SQL JobStore, and the print worker.
+
+Render-then-send: ``PrintWorker.submit_ticket`` reads the ticket, lays it out with already-translated
+texts, renders the ESC/POS bytes (about a millisecond) and stores the job; one ``printers.Spooler`` per
+kiosk printer sends it in the background with retries. A printer that is off never blocks a request,
+and a job is stored before it is sent, so no issued ticket is lost. Nothing here imports Flask: the
+web layer hands in the translations and the tracking URL as callables.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from printers import (
+    Backend,
+    JobStatus,
+    PrinterStatus,
+    PrintJob,
+    RetryPolicy,
+    Spooler,
+    TicketPrintout,
+    make_backend,
+    render_ticket,
+)
+from printers.errors import PrinterError
+
+from ..domain.calendar import local_time
+from ..settings import Printer
+from ..store import models
+from ..store.database import Database
+from .catalog import Catalog, CentreCatalog
+from .queue_state import ticket_estimate
+
+log = logging.getLogger(__name__)
+
+#: Printer config keys that tune the spooler, not the backend.
+SPOOLER_KEYS = ("paper", "native_qr")
+TWO_WAY = frozenset({"network", "usb", "serial"})  # backends whose status() asks the printer
+
+
+def printer_key(centre: str, kiosk: str) -> str:
+    """The spooler's name for a kiosk's printer."""
+    return f"{centre}/{kiosk}"
+
+
+def _to_datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def _to_seconds(value: datetime | None) -> float:
+    return value.replace(tzinfo=UTC).timestamp() if value is not None else 0.0
+
+
+# -- the printout --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintTexts:
+    """The fixed words of a ticket in one language (given by the web layer, translated by gettext)."""
+
+    people_ahead: str
+    eta: str
+    eta_range: str  # "%(low)s–%(high)s min"
+    transactions: str
+    priority: Mapping[str, str]  # elderly / disabled -> label
+    footer: str
+
+
+def printout_for(
+    session: Session,
+    centre: CentreCatalog,
+    ticket_id: int,
+    texts: Callable[[str], PrintTexts],
+    tracking_url: Callable[[str], str],
+) -> TicketPrintout:
+    """The ticket's printout: Arabic and English always, one more Urdu block when the visitor chose Urdu."""
+    ticket = session.get(models.Ticket, ticket_id)
+    if ticket is None:
+        raise LookupError(f"no ticket {ticket_id}")
+    position, eta = ticket_estimate(session, centre, ticket)
+    service_code = centre.service_code(ticket.service_id)
+    service = centre.service(service_code)
+    body = centre.config.body_of(service_code)
+    ar, en = texts("ar"), texts("en")
+    names = centre.config.names
+    extra: tuple[str, ...] = ()
+    if ticket.lang == "ur":
+        ur = texts("ur")
+        extra = (
+            service.names.get("ur"),
+            f"{ur.people_ahead}: {position}",
+            f"{ur.eta}: {ur.eta_range % {'low': eta.low, 'high': eta.high}}",
+        )
+    priority = ticket.priority if ticket.priority in ar.priority else None
+    issued = local_time(ticket.issued_at, centre.config.tz)
+    return TicketPrintout(
+        centre_name_ar=names.get("ar"),
+        centre_name_en=names.get("en"),
+        body_name_ar=body.names.get("ar") if body else "",
+        body_name_en=body.names.get("en") if body else "",
+        service_name_ar=service.names.get("ar"),
+        service_name_en=service.names.get("en"),
+        number=ticket.number,
+        people_ahead=position,
+        eta_text_ar=ar.eta_range % {"low": eta.low, "high": eta.high},
+        eta_text_en=en.eta_range % {"low": eta.low, "high": eta.high},
+        issued_at=issued.strftime("%Y-%m-%d %H:%M"),
+        qr_url=tracking_url(ticket.tracking_code),
+        footer_ar=ar.footer,
+        footer_en=en.footer,
+        priority_label_ar=ar.priority[priority] if priority else "",
+        priority_label_en=en.priority[priority] if priority else "",
+        transactions=ticket.transactions if ticket.transactions > 1 else None,
+        extra_lines=extra,
+        extra_language="ur",
+        people_ahead_label_ar=ar.people_ahead,
+        people_ahead_label_en=en.people_ahead,
+        eta_label_ar=ar.eta,
+        eta_label_en=en.eta,
+        transactions_label_ar=ar.transactions,
+        transactions_label_en=en.transactions,
+    )
+
+
+# -- the job store -------------------------------------------------------------------------------
+
+
+class SqlJobStore:
+    """printers' JobStore over the ``print_jobs`` table, for one printer (``pending`` is filtered by key).
+
+    Every write goes through ``Database.transaction()`` (the SQLite write lock). ``ticket_ids`` lets the
+    caller say which ticket a job about to be added prints, since the protocol's ``add`` takes only a job.
+    """
+
+    def __init__(self, db: Database, key: str, centre_id: int) -> None:
+        self.db = db
+        self.key = key
+        self.centre_id = centre_id
+        self.ticket_ids: dict[str, int] = {}
+
+    @staticmethod
+    def to_job(row: models.PrintJob) -> PrintJob:
+        return PrintJob(
+            id=row.id,
+            printer_key=row.printer_key,
+            data=bytes(row.data),
+            status=JobStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            created_at=_to_seconds(row.created_at),
+            next_try_at=_to_seconds(row.next_try_at),
+        )
+
+    def add(self, job: PrintJob) -> None:
+        with self.db.transaction() as session:
+            session.add(
+                models.PrintJob(
+                    id=job.id,
+                    centre_id=self.centre_id,
+                    printer_key=job.printer_key,
+                    ticket_id=self.ticket_ids.pop(job.id, None),
+                    data=job.data,
+                    status=job.status.value,
+                    attempts=job.attempts,
+                    last_error=job.last_error,
+                    created_at=_to_datetime(job.created_at),
+                    next_try_at=_to_datetime(job.next_try_at),
+                )
+            )
+
+    def get(self, job_id: str) -> PrintJob | None:
+        with self.db.reading() as session:
+            row = session.get(models.PrintJob, job_id)
+            return self.to_job(row) if row is not None else None
+
+    def pending(self, now: float) -> list[PrintJob]:
+        with self.db.reading() as session:
+            rows = session.scalars(
+                select(models.PrintJob)
+                .where(
+                    models.PrintJob.printer_key == self.key,
+                    models.PrintJob.status == JobStatus.PENDING.value,
+                    models.PrintJob.next_try_at <= _to_datetime(now),
+                )
+                .order_by(models.PrintJob.created_at)
+            ).all()
+            return [self.to_job(row) for row in rows]
+
+    def next_due(self) -> float | None:
+        with self.db.reading() as session:
+            rows = session.scalars(
+                select(models.PrintJob.next_try_at)
+                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
+                .order_by(models.PrintJob.next_try_at)
+                .limit(1)
+            ).all()
+        return _to_seconds(rows[0]) if rows else None
+
+    def _update(self, job_id: str, **values: Any) -> None:
+        """One UPDATE that counts the attempt and never touches a printed job (printing is idempotent)."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.id == job_id, models.PrintJob.status != JobStatus.PRINTED.value)
+                .values(attempts=models.PrintJob.attempts + 1, **values)
+            )
+
+    def mark_printed(self, job_id: str) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        self._update(job_id, status=JobStatus.PRINTED.value, last_error=None, printed_at=now)
+
+    def mark_attempt_failed(self, job_id: str, error: str, next_try_at: float) -> None:
+        self._update(job_id, last_error=error[:1000], next_try_at=_to_datetime(next_try_at))
+
+    def mark_failed(self, job_id: str, error: str) -> None:
+        self._update(job_id, status=JobStatus.FAILED.value, last_error=error[:1000])
+
+    def due_now(self, now: float) -> None:
+        """Make every pending job of this printer due at once (its printer or agent just came back)."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
+                .values(next_try_at=_to_datetime(now))
+            )
+
+
+# -- the worker ----------------------------------------------------------------------------------
+
+
+def retry_policy_from_env(env: Mapping[str, str] = os.environ) -> RetryPolicy:
+    """Backoff from TABOUR_PRINT_RETRY_BASE (first delay, s) and TABOUR_PRINT_RETRY_DEADLINE (s).
+
+    The deadline decides when a job is given up: a ticket printed minutes after the visitor walked
+    away from the kiosk only confuses the next one, and staff can reprint a failed job.
+    """
+    base = float(env.get("TABOUR_PRINT_RETRY_BASE", "1.0"))
+    deadline = float(env.get("TABOUR_PRINT_RETRY_DEADLINE", "180"))
+    return RetryPolicy(
+        first_delay=base, factor=2.0, max_delay=max(base, min(30.0, base * 16)), max_attempts=10_000, deadline=deadline
+    )
+
+
+@dataclass
+class PrinterState:
+    """What staff see of one kiosk printer."""
+
+    centre: str
+    kiosk: str
+    backend: str
+    status: str = PrinterStatus.UNKNOWN.value
+    checked_at: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kiosk": self.kiosk, "backend": self.backend, "status": self.status}
+
+
+@dataclass
+class _Printer:
+    config: Printer
+    store: SqlJobStore
+    spooler: Spooler
+    state: PrinterState
+    backend: Backend | None = None
+
+
+@dataclass
+class PrintWorker:
+    """Every kiosk printer of the deployment: a spooler each, their status, and the submit side.
+
+    ``agent_backend(key)`` builds the link to a kiosk's print agent (for ``backend: agent``);
+    ``on_change(centre, job_dict, printer_dict)`` tells staff (the publisher emits ``print_status``).
+    """
+
+    db: Database
+    catalog: Catalog
+    texts: Callable[[str], PrintTexts]
+    tracking_url: Callable[[str], str]
+    agent_backend: Callable[[str], Backend] | None = None
+    on_change: Callable[[str, dict[str, Any] | None, dict[str, Any]], None] | None = None
+    retry: RetryPolicy = field(default_factory=retry_policy_from_env)
+    status_interval: float = field(default_factory=lambda: float(os.environ.get("TABOUR_PRINT_STATUS_INTERVAL", "20")))
+    agents: Any = None  # realtime.printing.AgentLinks: which agent session serves which kiosk
+    printers: dict[str, _Printer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stopping = threading.Event()
+        self._check = threading.Event()
+        self._status_thread: threading.Thread | None = None
+        for centre in self.catalog.centres.values():
+            for kiosk in centre.config.kiosks:
+                if kiosk.printer is None:
+                    continue
+                key = printer_key(centre.code, kiosk.code)
+                store = SqlJobStore(self.db, key, centre.id)
+                spooler = Spooler(
+                    store,
+                    self._backend_for,
+                    retry=self.retry,
+                    on_change=self._job_changed,
+                    idle_poll=5.0,
+                )
+                state = PrinterState(centre.code, kiosk.code, kiosk.printer.backend)
+                if kiosk.printer.backend == "agent":
+                    state.status = PrinterStatus.OFFLINE.value  # until its agent connects
+                self.printers[key] = _Printer(kiosk.printer, store, spooler, state)
+
+    # -- backends -------------------------------------------------------------------------------
+    def _backend_for(self, key: str) -> Backend:
+        printer = self.printers[key]
+        if printer.backend is None:
+            if printer.config.backend == "agent":
+                if self.agent_backend is None:
+                    raise PrinterError("no print agent link configured")
+                printer.backend = self.agent_backend(key)
+            else:
+                options = {k: v for k, v in printer.config.backend_options().items() if k not in SPOOLER_KEYS}
+                printer.backend = make_backend(options)
+        return printer.backend
+
+    # -- submit side (request handlers) ---------------------------------------------------------
+    def submit_ticket(self, centre: CentreCatalog, kiosk_code: str, ticket_id: int) -> dict[str, Any]:
+        """Render the ticket and store its job; the spooler sends it. Returns at once."""
+        key = printer_key(centre.code, kiosk_code)
+        printer = self.printers.get(key)
+        if printer is None:
+            return {"job": None, "status": "no_printer"}
+        with self.db.reading() as session:
+            printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url)
+        data = render_ticket(printout, paper=printer.config.paper, native_qr=printer.config.native_qr)
+        job = PrintJob.new(key, data, time.time())
+        printer.store.ticket_ids[job.id] = ticket_id
+        printer.spooler.submit(job)
+        return {"job": job.id, "status": "queued"}
+
+    def reprint(self, centre: CentreCatalog, job_id: str) -> dict[str, Any]:
+        """A new job with the bytes of ``job_id`` (failed, or torn at the kiosk)."""
+        with self.db.reading() as session:
+            row = session.get(models.PrintJob, job_id)
+            if row is None or row.centre_id != centre.id:
+                raise LookupError(job_id)
+            key, data, ticket_id = row.printer_key, bytes(row.data), row.ticket_id
+        printer = self.printers.get(key)
+        if printer is None:
+            raise LookupError(job_id)
+        job = PrintJob.new(key, data, time.time(), reprint_of=job_id)
+        if ticket_id is not None:
+            printer.store.ticket_ids[job.id] = ticket_id
+        printer.spooler.submit(job)
+        return {"job": job.id, "status": "queued", "reprint_of": job_id}
+
+    def printer_came_back(self, key: str) -> None:
+        """An agent connected (or a printer answered again): send its pending jobs now."""
+        printer = self.printers.get(key)
+        if printer is None:
+            return
+        printer.store.due_now(time.time())
+        printer.spooler.wake()
+
+    def set_status(self, key: str, status: str) -> None:
+        """Record a printer's status; tell staff when it changed."""
+        printer = self.printers.get(key)
+        if printer is None:
+            return
+        changed = printer.state.status != status
+        printer.state = replace(printer.state, status=status, checked_at=time.time())
+        if changed and self.on_change is not None:
+            try:
+                self.on_change(printer.state.centre, None, printer.state.as_dict())
+            except Exception:
+                log.exception("print status listener failed")
+
+    def printer_states(self, centre: str) -> list[dict[str, Any]]:
+        return [p.state.as_dict() for p in self.printers.values() if p.state.centre == centre]
+
+    def job_json(self, row: models.PrintJob, number: str | None) -> dict[str, Any]:
+        """A job as the API and the ``print_status`` event show it (no bytes)."""
+        printer = self.printers.get(row.printer_key)
+        kiosk = row.printer_key.split("/", 1)[-1]
+        return {
+            "id": row.id,
+            "kiosk": kiosk,
+            "ticket": number,
+            "status": row.status,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "problem": row.status == "failed" or (row.status == "pending" and row.attempts > 0),
+            "printer_status": printer.state.status if printer else PrinterStatus.UNKNOWN.value,
+            "created_at": row.created_at.isoformat() + "Z",
+            "printed_at": row.printed_at.isoformat() + "Z" if row.printed_at else None,
+        }
+
+    def describe(self, session: Session, job_id: str) -> tuple[str, int, dict[str, Any]] | None:
+        """(printer key, centre id, job as JSON) of ``job_id``, or None."""
+        row = session.get(models.PrintJob, job_id)
+        if row is None:
+            return None
+        number = session.scalar(select(models.Ticket.number).where(models.Ticket.id == row.ticket_id))
+        return row.printer_key, row.centre_id, self.job_json(row, number)
+
+    def _job_changed(self, job: PrintJob) -> None:
+        if job.last_error and job.status is not JobStatus.PRINTED:
+            self._check.set()  # ask the printer why (paper out? cover open?)
+        elif job.status is JobStatus.PRINTED:
+            self.set_status(job.printer_key, PrinterStatus.ONLINE.value)
+        if self.on_change is None:
+            return
+        with self.db.reading() as session:
+            described = self.describe(session, job.id)
+        if described is not None:
+            key, _centre_id, payload = described
+            printer = self.printers.get(key)
+            self.on_change(printer.state.centre if printer else "", payload, printer.state.as_dict() if printer else {})
+
+    # -- lifecycle (run.py's workers.start) -------------------------------------------------------
+    def start(self) -> None:
+        for printer in self.printers.values():
+            printer.spooler.start()
+        self._stopping.clear()
+        self._status_thread = threading.Thread(target=self._status_loop, name="tabour-printer-status", daemon=True)
+        self._status_thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._check.set()
+        for printer in self.printers.values():
+            printer.spooler.stop(timeout=2)
+
+    def check_status_now(self) -> None:
+        """Query each two-way printer (DLE EOT) once; memory printers report themselves."""
+        for key, printer in list(self.printers.items()):
+            if printer.config.backend == "agent":
+                continue  # the /print namespace reports agents
+            try:
+                status = self._backend_for(key).status()
+            except Exception as exc:  # a broken driver must not stop the loop
+                log.warning("status of printer %s failed: %s", key, exc)
+                status = PrinterStatus.UNKNOWN
+            came_back = status is PrinterStatus.ONLINE and printer.state.status != PrinterStatus.ONLINE.value
+            self.set_status(key, status.value)
+            if came_back:
+                self.printer_came_back(key)
+
+    def _status_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.check_status_now()
+            except Exception:
+                log.exception("printer status check failed")
+            self._check.wait(self.status_interval)
+            self._check.clear()

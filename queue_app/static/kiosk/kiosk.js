@@ -1,0 +1,222 @@
+/* The entrance kiosk: body -> service -> priority, transactions, civil ID -> ticket (15 s) -> start.
+   Talks only to the REST API with the kiosk's device token; idle for 20 s returns to the start. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("kiosk-config").textContent);
+  const S = config.strings;
+  const auth = { Authorization: "Bearer " + config.token };
+  const $ = (id) => document.getElementById(id);
+  const state = { services: [], body: null, service: null, priority: "none", transactions: 1, civil: "" };
+  let idleTimer = null;
+  let ticketTimer = null;
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+  }
+
+  function show(step) {
+    document.querySelectorAll(".step").forEach((s) => { s.hidden = s.dataset.step !== step; });
+    document.body.dataset.step = step;
+  }
+
+  function backToStart() {
+    // A fresh start in the kiosk's first language, with fresh open/closed states.
+    if (config.lang !== new URL(config.start, location.href).searchParams.get("lang")) {
+      location.href = config.start;
+      return;
+    }
+    clearTimeout(ticketTimer);
+    state.body = state.service = null;
+    resetDetails();
+    loadServices();
+    show("body");
+  }
+
+  function touched() {
+    clearTimeout(idleTimer);
+    if (document.body.dataset.step === "ticket") return; // the ticket has its own 15 s
+    const atStart = document.body.dataset.step === "body" && config.lang === new URL(config.start, location.href).searchParams.get("lang");
+    if (!atStart) idleTimer = setTimeout(backToStart, config.idleSeconds * 1000);
+  }
+
+  function closedText(reason) {
+    return S["closed_" + reason] || S.closed_other;
+  }
+
+  function tile(title, detail, onTap, disabled) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "tile";
+    button.disabled = !!disabled;
+    const strong = document.createElement("span");
+    strong.textContent = title;
+    button.appendChild(strong);
+    if (detail) {
+      const small = document.createElement("small");
+      small.textContent = detail;
+      button.appendChild(small);
+    }
+    button.addEventListener("click", onTap);
+    return button;
+  }
+
+  async function loadServices() {
+    try {
+      const response = await fetch(config.api + "/services?lang=" + config.lang, { headers: auth, cache: "no-store" });
+      if (!response.ok) throw new Error(response.status);
+      state.services = await response.json();
+      renderBodies();
+    } catch (error) {
+      $("bodies").textContent = S.network;
+    }
+  }
+
+  function renderBodies() {
+    const bodies = [];
+    state.services.forEach((s) => {
+      if (!bodies.some((b) => b.code === s.body)) bodies.push({ code: s.body, names: s.body_names });
+    });
+    const grid = $("bodies");
+    grid.replaceChildren();
+    bodies.forEach((body) => {
+      const services = state.services.filter((s) => s.body === body.code);
+      const open = services.some((s) => s.open);
+      const button = tile(body.names[config.lang], open ? "" : closedText(services[0].closed_reason), () => chooseBody(body), !open);
+      button.dataset.body = body.code;
+      grid.appendChild(button);
+    });
+  }
+
+  function chooseBody(body) {
+    state.body = body;
+    const grid = $("services");
+    grid.replaceChildren();
+    state.services.filter((s) => s.body === body.code).forEach((service) => {
+      const detail = service.open ? fmt(S.waiting, { n: service.waiting }) : closedText(service.closed_reason);
+      const button = tile(service.names[config.lang], detail, () => chooseService(service), !service.open);
+      button.dataset.service = service.code;
+      if (!service.open) button.dataset.closedReason = service.closed_reason;
+      grid.appendChild(button);
+    });
+    show("service");
+  }
+
+  function chooseService(service) {
+    state.service = service;
+    $("details-service").textContent = service.names[config.lang];
+    $("issue-error").hidden = true;
+    show("details");
+  }
+
+  function check(selector, attribute, value) {
+    document.querySelectorAll(selector).forEach((b) => b.setAttribute("aria-checked", String(b.dataset[attribute] === String(value))));
+  }
+
+  function resetDetails() {
+    state.priority = "none";
+    state.transactions = 1;
+    state.civil = "";
+    check("[data-priority]", "priority", "none");
+    check("[data-transactions]", "transactions", 1);
+    renderCivil();
+  }
+
+  function renderCivil() {
+    $("civil-id").textContent = state.civil;
+    $("issue").disabled = state.civil.length !== 0 && state.civil.length !== 12;
+  }
+
+  async function issue() {
+    const button = $("issue");
+    button.disabled = true;
+    $("issue-error").hidden = true;
+    const body = { service: state.service.code, priority: state.priority, transactions: state.transactions, lang: config.lang };
+    if (state.civil) body.civil_id = state.civil;
+    try {
+      const response = await fetch(config.api + "/tickets?lang=" + config.lang, {
+        method: "POST",
+        headers: Object.assign({ "Content-Type": "application/json", "Accept-Language": config.lang }, auth),
+        body: JSON.stringify(body),
+      });
+      const data = await response.json();
+      if (!response.ok) {
+        $("issue-error").textContent = (data.error && data.error.message) || S.error;
+        $("issue-error").hidden = false;
+        return;
+      }
+      showTicket(data);
+    } catch (error) {
+      $("issue-error").textContent = S.network;
+      $("issue-error").hidden = false;
+    } finally {
+      renderCivil();
+    }
+  }
+
+  function setPrintStatus(kind, text) {
+    const el = $("print-status");
+    el.dataset.state = kind;
+    el.textContent = text;
+  }
+
+  async function watchPrint(job) {
+    const deadline = Date.now() + config.printWaitSeconds * 1000;
+    while (document.body.dataset.step === "ticket") {
+      try {
+        const response = await fetch(config.printJobs + job, { headers: auth, cache: "no-store" });
+        if (response.ok) {
+          const status = await response.json();
+          if (status.status === "printed") return setPrintStatus("printed", S.printed);
+          if (status.problem) return setPrintStatus("failed", S.print_failed);
+        }
+      } catch (error) { /* keep polling until the deadline */ }
+      if (Date.now() > deadline) return setPrintStatus("failed", S.print_failed);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  function showTicket(ticket) {
+    $("ticket-number").textContent = ticket.number;
+    $("ticket-service").textContent = ticket.service_names[config.lang];
+    $("ticket-ahead").textContent = fmt(S.ahead, { n: ticket.position });
+    $("ticket-eta").textContent = ticket.eta_range ? fmt(S.eta, { low: ticket.eta_range[0], high: ticket.eta_range[1] }) : "";
+    $("ticket-qr").src = config.qr + encodeURIComponent(ticket.tracking_code) + ".svg";
+    document.body.dataset.trackingCode = ticket.tracking_code;
+    show("ticket");
+    clearTimeout(idleTimer);
+    ticketTimer = setTimeout(backToStart, config.ticketSeconds * 1000);
+    const job = ticket.print && ticket.print.job;
+    if (job) {
+      document.body.dataset.printJob = job;
+      setPrintStatus("printing", S.printing);
+      watchPrint(job);
+    } else {
+      setPrintStatus("none", S.no_printer);
+    }
+  }
+
+  document.addEventListener("pointerdown", touched, { passive: true });
+  document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", () => show(b.dataset.back)));
+  document.querySelectorAll("[data-priority]").forEach((b) => b.addEventListener("click", () => {
+    state.priority = b.dataset.priority;
+    check("[data-priority]", "priority", state.priority);
+  }));
+  document.querySelectorAll("[data-transactions]").forEach((b) => b.addEventListener("click", () => {
+    state.transactions = Number(b.dataset.transactions);
+    check("[data-transactions]", "transactions", state.transactions);
+  }));
+  document.querySelectorAll("[data-digit]").forEach((b) => b.addEventListener("click", () => {
+    if (state.civil.length < 12) state.civil += b.dataset.digit;
+    renderCivil();
+  }));
+  document.querySelector("[data-key=back]").addEventListener("click", () => { state.civil = state.civil.slice(0, -1); renderCivil(); });
+  document.querySelector("[data-key=clear]").addEventListener("click", () => { state.civil = ""; renderCivil(); });
+  $("issue").addEventListener("click", issue);
+  $("done").addEventListener("click", backToStart);
+  document.addEventListener("contextmenu", (event) => event.preventDefault());
+
+  resetDetails();
+  loadServices();
+  show("body");
+  touched();
+})();

@@ -1,0 +1,98 @@
+"""Kiosk print jobs over the REST API: staff list failed/pending jobs and reprint; a kiosk polls its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from ..domain.errors import Forbidden, NotFound
+from ..extensions import csrf, runtime
+from ..services import audit
+from ..services.accounts import DeviceIdentity, Unauthorized
+from ..services.printing import PrintWorker, printer_key
+from ..store import models
+from ..store.database import utcnow
+from .access import caller, require_staff
+
+bp = Blueprint("print_jobs", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+LIST_LIMIT = 200
+
+
+def _worker() -> PrintWorker:
+    worker = runtime().workers.get("print")
+    if worker is None:
+        raise NotFound("not_found")
+    return worker  # type: ignore[no-any-return]
+
+
+@bp.get("/centres/<centre>/print-jobs")
+def centre_jobs(centre: str) -> Any:
+    """Jobs not printed yet (pending, failed) of the centre's kiosks, newest first, and printer states.
+    `?status=all` includes printed ones."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    require_staff(entry)
+    worker = _worker()
+    query = select(models.PrintJob).where(models.PrintJob.centre_id == entry.id)
+    if request.args.get("status") != "all":
+        query = query.where(models.PrintJob.status != "printed")
+    with rt.db.reading() as session:
+        rows = session.scalars(query.order_by(models.PrintJob.created_at.desc()).limit(LIST_LIMIT)).all()
+        ids = {row.ticket_id for row in rows if row.ticket_id is not None}
+        numbers = dict(
+            session.execute(select(models.Ticket.id, models.Ticket.number).where(models.Ticket.id.in_(ids)))
+            .tuples()
+            .all()
+        )
+        jobs = [worker.job_json(row, numbers.get(row.ticket_id) if row.ticket_id else None) for row in rows]
+    return jsonify({"centre": centre, "printers": worker.printer_states(centre), "jobs": jobs})
+
+
+@bp.post("/centres/<centre>/print-jobs/<job_id>/reprint")
+def reprint(centre: str, job_id: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    who = require_staff(entry)
+    try:
+        result = _worker().reprint(entry, job_id)
+    except LookupError:
+        raise NotFound("not_found") from None
+    with rt.db.transaction() as session:
+        audit.record(
+            session,
+            "ticket_reprinted",
+            who.username,
+            utcnow(),
+            user_id=who.user_id,
+            centre_id=entry.id,
+            target=job_id,
+            detail={"job": result["job"]},
+            ip=request.remote_addr,
+        )
+    return jsonify(result), 201
+
+
+@bp.get("/print-jobs/<job_id>")
+def job(job_id: str) -> Any:
+    """One job's state, for the kiosk that issued it (device token) or staff of its centre."""
+    rt = runtime()
+    who = caller()
+    if who is None:
+        raise Unauthorized("login_required")
+    worker = _worker()
+    with rt.db.reading() as session:
+        described = worker.describe(session, job_id)
+    if described is None:
+        raise NotFound("not_found")
+    key, centre_id, payload = described
+    if isinstance(who, DeviceIdentity):
+        centre = rt.catalog.by_id(who.centre_id)
+        if who.kind != "kiosk" or key != printer_key(centre.code, who.code):
+            raise Forbidden("device_not_allowed")
+    else:
+        require_staff(rt.catalog.by_id(centre_id))
+    return jsonify(payload)
