@@ -57,6 +57,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 
     for module in (api, home, auth, kiosk, display, counter, supervisor, track, join):
         app.register_blueprint(module.bp)
+    # Kiosk printing: the print-job API and the print worker (started by run.py, not here).
+    from .web import print_jobs
+
+    app.register_blueprint(print_jobs.bp)
+    rt.workers["print"] = kiosk.make_print_worker(rt, extensions.socketio)
     register_error_handlers(app)
     cli.register(app)
     return app
