@@ -10,6 +10,10 @@ screens; namespace `/track`, room `ticket:<tracking_code>`):
 - `counter_changed` {centre, counter: <one entry of the hall snapshot's counters>} to the centre room
   and the counter's zone room.
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
+- `print_status` {centre, job: {id, kiosk, ticket, status, attempts, last_error, problem, printer_status,
+  created_at, printed_at} | null, printer: {kiosk, backend, status}} to the centre room (staff only):
+  a kiosk print job changed (queued, attempt failed, printed, failed) or a printer's status changed
+  (online, offline, cover_open, paper_out, unknown). Sent by the print worker (services/printing.py).
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ class Publisher:
                     to=ticket_room(event.tracking_code),
                     namespace="/track",
                 )
+
+    def print_status(self, centre: str, job: dict[str, Any] | None, printer: dict[str, Any]) -> None:
+        """A kiosk print job or printer changed: staff of the centre only (never the hall screens)."""
+        payload = {"centre": centre, "job": job, "printer": printer}
+        self.socketio.emit("print_status", payload, to=centre_room(centre), namespace="/hall")
 
     def _zones_of(self, centre: str) -> list[str]:
         return [z.code for z in self.catalog.centre(centre).config.zones]
