@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 
     for module in (api, home, auth, kiosk, display, counter, supervisor, track, join):
         app.register_blueprint(module.bp)
+    from .web.visitor_setup import init_visitor
+
+    init_visitor(app, rt)  # notification outbox + worker, remote-hold expiry, staff outbox API
     # Kiosk printing: the print-job API and the print worker (started by run.py, not here).
     from .web import print_jobs
 

@@ -1,0 +1,144 @@
+"""Joining the queue from home, and checking in at the kiosk.
+
+Abuse limits count remote tickets issued since local midnight: per client IP, and per person (the
+same phone number or civil ID). A remote ticket of a centre with `check_in_required` keeps its place
+in time but is skipped by call-next until it is checked in (the kiosk scans its QR). The place is held
+until `hold_until` (issue time + hold_minutes): a ticket not checked in by then is expired (status
+cancelled, event `expired`) by a background sweep, and a late check-in is refused with `hold_expired`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..domain import tickets as rules
+from ..domain.errors import Conflict, InvalidInput, LimitReached
+from ..store.models import Ticket
+from .catalog import Catalog, CentreCatalog
+from .events import Event, QueueChanged, TicketChanged
+from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
+
+PHONE = re.compile(r"^\+?\d{7,15}$")
+
+
+def normalise_phone(value: object) -> str | None:
+    """Digits with an optional leading +; spaces and dashes are dropped."""
+    if value in (None, ""):
+        return None
+    cleaned = re.sub(r"[\s\-()]", "", str(value))
+    if not PHONE.match(cleaned):
+        raise InvalidInput("invalid_phone")
+    return cleaned
+
+
+def local_midnight(centre: CentreCatalog, now: datetime) -> datetime:
+    """The start of the centre's local day, as naive UTC."""
+    local = now.replace(tzinfo=UTC).astimezone(centre.config.tz)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=centre.config.tz)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
+
+
+def check_limits(
+    session: Session, centre: CentreCatalog, ip: str | None, phone: str | None, civil_id: str | None, now: datetime
+) -> None:
+    """Raise LimitReached (remote_limit_ip / remote_limit_person) when today's remote joins are used up."""
+    limits = centre.config.remote
+    since = local_midnight(centre, now)
+    today = select(func.count(Ticket.id)).where(
+        Ticket.centre_id == centre.id, Ticket.source == "remote", Ticket.issued_at >= since
+    )
+    if ip and (session.scalar(today.where(Ticket.client_ip == ip)) or 0) >= limits.per_ip_per_day:
+        raise LimitReached("remote_limit_ip", limit=limits.per_ip_per_day)
+    person: list[ColumnElement[bool]] = []
+    if phone:
+        person.append(Ticket.phone == phone)
+    if civil_id:
+        person.append(Ticket.civil_id == civil_id)
+    if person and (session.scalar(today.where(or_(*person))) or 0) >= limits.per_person_per_day:
+        raise LimitReached("remote_limit_person", limit=limits.per_person_per_day)
+
+
+def join_remote(
+    session: Session,
+    centre: CentreCatalog,
+    service: str,
+    *,
+    phone: object,
+    civil_id: object,
+    lang: str,
+    ip: str | None,
+    now: datetime,
+) -> IssuedTicket:
+    """Issue a virtual ticket from a phone: the service must allow it, the visitor gives a phone number
+    or a civil ID (that is what the per-person limit counts), within today's limits."""
+    config = centre.service(service)
+    if not config.remote_join:
+        raise Conflict("remote_not_allowed")
+    phone_value = normalise_phone(phone)
+    civil = rules.check_civil_id(civil_id)
+    if phone_value is None and civil is None:
+        raise InvalidInput("phone_or_civil_id")
+    check_limits(session, centre, ip, phone_value, civil, now)
+    request = TicketRequest(
+        service=service, lang=lang, civil_id=civil, phone=phone_value, source="remote", client_ip=ip
+    )
+    return issue_ticket(session, centre, request, now)
+
+
+def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
+    """The visitor is in the hall (the kiosk scanned the QR): the ticket may now be called.
+    Checking in twice is harmless; a ticket past its hold, or no longer waiting, is refused."""
+    if ticket.centre_id != centre.id:
+        raise Conflict("other_centre_ticket")
+    if ticket.status != rules.Status.WAITING:
+        if ticket.status == rules.Status.CANCELLED and ticket.needs_check_in and ticket.checked_in_at is None:
+            raise Conflict("hold_expired")
+        raise Conflict("invalid_transition", action="check_in", status=ticket.status)
+    if ticket.checked_in_at is not None or not ticket.needs_check_in:
+        return ()
+    if ticket.hold_until is not None and now > ticket.hold_until:
+        expire(session, centre, ticket, now)
+        raise Conflict("hold_expired")
+    ticket.checked_in_at = now
+    record_event(session, ticket, "checked_in", now)
+    return (
+        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+        QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),
+    )
+
+
+def expire(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
+    ticket.status = rules.next_status(ticket.status, "cancel").value
+    ticket.finished_at = now
+    record_event(
+        session,
+        ticket,
+        "expired",
+        now,
+        detail={"hold_until": ticket.hold_until.isoformat() if ticket.hold_until else None},
+    )
+    return (
+        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+        QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),
+    )
+
+
+def expire_holds(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
+    """Remote tickets past their hold without a check-in give their place up."""
+    overdue = session.scalars(
+        select(Ticket).where(
+            Ticket.status == "waiting",
+            Ticket.needs_check_in.is_(True),
+            Ticket.checked_in_at.is_(None),
+            Ticket.hold_until < now,
+        )
+    )
+    events: list[Event] = []
+    for ticket in overdue:
+        events += expire(session, catalog.by_id(ticket.centre_id), ticket, now)
+    return events

@@ -1,0 +1,40 @@
+"""Wiring of the visitor features that are not a page: the notification outbox (a session listener),
+its sending worker, the expiry of remote holds, and the staff API over the outbox. Called once by
+create_app; nothing starts here (run.py starts `runtime().workers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from ..extensions import Runtime
+from ..notifications import HoldExpiryWorker, NotificationWorker, make_notifier
+from ..notifications.texts import message_text
+from ..services import remote
+from ..services.notify import OutboxRecorder
+from ..store.database import utcnow
+from . import outbox
+
+
+def init_visitor(app: Flask, rt: Runtime) -> None:
+    config = rt.settings.hall.notifications
+    notifier = make_notifier(config)
+    if notifier is not None:
+        recorder = OutboxRecorder(config, rt.catalog, rt.settings.public_url)
+        event.listen(rt.db.sessions, "after_flush", recorder.after_flush)
+        event.listen(rt.db.sessions, "after_commit", recorder.after_commit)
+        event.listen(rt.db.sessions, "after_rollback", recorder.after_rollback)
+        worker = NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload))
+        recorder.on_commit = worker.wake
+        rt.workers["notify"] = worker
+
+    def sweep_holds() -> None:
+        with rt.db.transaction() as session:
+            events: list[Any] = remote.expire_holds(session, rt.catalog, utcnow())
+        if events and rt.publisher is not None:
+            rt.publisher.publish(events)
+
+    rt.workers["remote_holds"] = HoldExpiryWorker(sweep_holds)
+    app.register_blueprint(outbox.bp)
