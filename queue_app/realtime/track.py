@@ -1,4 +1,5 @@
-"""Namespace `/track`: a visitor's phone joins the room of one ticket, by its tracking code."""
+"""Namespace `/track`: a visitor's phone joins the room of one ticket, by its tracking code, and the
+room of that ticket's queue (so it hears `queue_moved` when people ahead are called or leave)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from ..domain.errors import NotFound
 from ..extensions import runtime
 from ..services import tickets
-from .publisher import ticket_room
+from .publisher import queue_room, ticket_room
 
 
 class TrackNamespace(Namespace):
@@ -20,7 +21,10 @@ class TrackNamespace(Namespace):
         rt = runtime()
         try:
             with rt.db.reading() as session:
-                tickets.find_by_tracking_code(session, str(code))
+                ticket = tickets.find_by_tracking_code(session, str(code))
+                centre = rt.catalog.by_id(ticket.centre_id)
+                service = centre.service_code(ticket.service_id)
         except NotFound:
             raise ConnectionRefusedError("unknown_ticket") from None
         join_room(ticket_room(str(code)))
+        join_room(queue_room(centre.code, service))

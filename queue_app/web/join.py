@@ -1,12 +1,101 @@
-"""The join pages (placeholder until the feature lands)."""
+"""Join the queue from home: /join/<centre> (a form that works without JavaScript), the same as JSON
+for apps, and the kiosk's check-in of a remote ticket (it scans the QR on the visitor's phone)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..domain.errors import QueueError
+from ..extensions import csrf, runtime
+from ..services import hall, remote, tickets
+from ..services.catalog import CentreCatalog
+from ..store.database import utcnow
+from .access import require_issuer
+from .api import json_body, publish
+from .errors import message_for
+from .serializers import ticket_json
 
 bp = Blueprint("join", __name__)
 
 
-@bp.get("/join/<centre>")
-def page(centre: str) -> tuple[str, int]:
-    return render_template("error.html", code="not_ready", message="…", status=503), 503
+def remote_services(centre: CentreCatalog) -> list[dict[str, Any]]:
+    """The services a visitor may join from home, with their state now (open, waiting, ETA)."""
+    rt = runtime()
+    with rt.db.reading() as session:
+        return [s for s in hall.services_summary(session, centre, utcnow()) if s["remote_join"]]
+
+
+def client_ip() -> str | None:
+    """The visitor's address as the server sees it (a proxy in front must set REMOTE_ADDR itself)."""
+    return request.remote_addr
+
+
+def join(centre: CentreCatalog, data: Any) -> tuple[dict[str, Any], str]:
+    rt = runtime()
+    lang = str(data.get("lang") or request.args.get("lang") or rt.settings.hall.server.default_language)
+    with rt.db.transaction() as session:
+        issued = remote.join_remote(
+            session,
+            centre,
+            str(data.get("service") or ""),
+            phone=data.get("phone"),
+            civil_id=data.get("civil_id"),
+            lang=lang,
+            ip=client_ip(),
+            now=utcnow(),
+        )
+        body = ticket_json(session, centre, issued.ticket, private=False, ahead=(issued.position, issued.eta))
+    publish(issued.events)
+    return body, issued.ticket.tracking_code
+
+
+@bp.route("/join/<centre>", methods=["GET", "POST"])
+def page(centre: str) -> Any:
+    entry = runtime().catalog.centre(centre)
+    error = None
+    if request.method == "POST":
+        try:
+            _body, code = join(entry, request.form)
+            return redirect(url_for("track.page", tracking_code=code))
+        except QueueError as failure:
+            error = message_for(failure.code, failure.params)
+    status = 200 if error is None else 400
+    return (
+        render_template(
+            "track/join.html",
+            centre=entry,
+            services=remote_services(entry),
+            error=error,
+            form=request.form,
+            check_in=entry.config.remote.check_in_required,
+            hold_minutes=entry.config.remote.hold_minutes,
+        ),
+        status,
+    )
+
+
+@bp.post("/api/v1/centres/<centre>/remote-tickets")
+@csrf.exempt
+def api_join(centre: str) -> Any:
+    """JSON join from home: {service, phone | civil_id, lang}; same limits as the form."""
+    entry = runtime().catalog.centre(centre)
+    body, _code = join(entry, json_body())
+    return body, 201
+
+
+@bp.post("/api/v1/centres/<centre>/tickets/<tracking_code>/check-in")
+@csrf.exempt
+def check_in(centre: str, tracking_code: str) -> Any:
+    """A kiosk of this centre (device token) or staff checks a remote ticket in; idempotent."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    require_issuer(entry)
+    with rt.db.transaction() as session:
+        ticket = tickets.find_by_tracking_code(session, tracking_code)
+        events = remote.check_in(session, entry, ticket, utcnow())
+        body = ticket_json(session, entry, ticket, private=False)
+        body["checked_in"] = ticket.checked_in_at is not None or not ticket.needs_check_in
+    publish(events)
+    return body
