@@ -10,6 +10,8 @@ screens; namespace `/track`, room `ticket:<tracking_code>`):
 - `counter_changed` {centre, counter: <one entry of the hall snapshot's counters>} to the centre room
   and the counter's zone room.
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
+- `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever that queue
+  changed (a call, a cancel, a check-in, an issue): the phones of that queue re-read their ticket.
 - `print_status` {centre, job: {id, kiosk, ticket, status, attempts, last_error, problem, printer_status,
   created_at, printed_at} | null, printer: {kiosk, backend, status}} to the centre room (staff only):
   a kiosk print job changed (queued, attempt failed, printed, failed) or a printer's status changed
@@ -43,6 +45,10 @@ def ticket_room(tracking_code: str) -> str:
     return f"ticket:{tracking_code}"
 
 
+def queue_room(centre: str, service: str) -> str:
+    return f"queue:{centre}:{service}"
+
+
 class Publisher:
     def __init__(self, socketio: SocketIO, db: Database, catalog: Catalog) -> None:
         self.socketio = socketio
@@ -56,6 +62,9 @@ class Publisher:
                 self._ticket_called(event)
             elif isinstance(event, QueueChanged):
                 self._queue_changed_soon(event.centre)
+                for service in event.services:
+                    payload = {"centre": event.centre, "service": service}
+                    self.socketio.emit("queue_moved", payload, to=queue_room(event.centre, service), namespace="/track")
             elif isinstance(event, CounterChanged):
                 self._counter_changed(event)
             elif isinstance(event, TicketChanged):
