@@ -282,10 +282,12 @@
   function setConnected(connected) {
     debug.connected = connected;
     document.body.dataset.state = connected ? "live" : "reconnecting";
-    clearTimeout(reconnectTimer);
     if (connected) {
+      clearTimeout(reconnectTimer);
+      reconnectTimer = null;
       el("reconnecting").hidden = true;
-    } else {
+    } else if (reconnectTimer === null) {
+      // counted from the first loss: retries (connect_error) must not push the mark further away
       reconnectTimer = setTimeout(function () { el("reconnecting").hidden = false; }, RECONNECTING_AFTER_MS);
     }
   }
@@ -296,7 +298,7 @@
       auth: { token: config.token },
       reconnection: true,
       reconnectionDelay: 500,
-      reconnectionDelayMax: 8000,
+      reconnectionDelayMax: 5000,
       randomizationFactor: 0.5,
     });
     socket.on("connect", function () { setConnected(true); });

@@ -1,0 +1,173 @@
+"""The hall screen in Debian's Chromium against a real server: pairing, live calls, speech, recovery."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from displays.announcer import wav_seconds
+from tests.support.server import LiveServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+FULL_HD = {"width": 1920, "height": 1080}
+
+
+def issue(server: LiveServer, service: str = "traffic") -> dict[str, Any]:
+    response = requests.post(
+        f"{server.url}/api/v1/centres/test/tickets", json={"service": service}, headers=server.device("kiosk", "k1")
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def open_paired(browser: Any, server: LiveServer, code: str = "hall") -> tuple[Any, Any]:
+    """A fresh browser context paired through the real /pair/<token> link; returns (context, page)."""
+    context = browser.new_context(viewport=FULL_HD, locale="ar")
+    page = context.new_page()
+    page.goto(f"{server.url}/pair/{server.tokens[('test', 'display', code)]}")
+    assert page.url.endswith(f"/display/test/{code}")
+    page.wait_for_function("window.tabourDisplay && window.tabourDisplay.connected", timeout=5000)
+    page.wait_for_function("window.tabourDisplay.events.indexOf('hall_snapshot') >= 0", timeout=5000)
+    return context, page
+
+
+def shoot(page: Any, artifacts: Path, name: str) -> None:
+    """Screenshot to the test artifacts and to docs/screenshots (kept small: palette PNG)."""
+    from PIL import Image
+
+    target = artifacts / f"{name}.png"
+    page.screenshot(path=str(target))
+    with Image.open(target) as image:
+        image.convert("RGB").quantize(colors=128).save(target, optimize=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(target, SCREENSHOTS / f"{name}.png")
+    assert (SCREENSHOTS / f"{name}.png").stat().st_size < 300_000
+
+
+@pytest.mark.browser
+def test_paired_screen_shows_a_call_within_a_second_and_speaks_it(
+    live_server: LiveServer, browser: Any, artifacts: Path
+) -> None:
+    clerk = live_server.staff("clerk-screen", "clerk", "test")
+    for service in ("traffic", "residency", "traffic", "medical"):
+        issue(live_server, service)
+    context, page = open_paired(browser, live_server)
+    audio_requests: list[str] = []
+    page.on("request", lambda request: audio_requests.append(request.url) if ".wav" in request.url else None)
+    try:
+        assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
+        assert page.locator(".now-title .lang-first").inner_text() == "يُنادى الآن"
+        assert page.locator("#bodies li").count() == 2  # waiting per body (two bodies in the small config)
+
+        called = requests.post(f"{live_server.url}/api/v1/centres/test/counters/5/call-next", headers=clerk)
+        answered = time.monotonic()
+        assert called.status_code == 200
+        number = called.json()["number"]
+        page.wait_for_function("n => document.getElementById('now-number').textContent === n", arg=number, timeout=1000)
+        assert time.monotonic() - answered < 1.0
+        assert "highlight" in page.get_attribute("#now", "class")
+        assert page.locator("#recent tbody tr").first.inner_text().startswith(number)
+
+        # chime, then Arabic, then English: fetched in that order, each real WAV audio
+        page.wait_for_function("window.tabourDisplay.announced.length >= 1", timeout=2000)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and sum("/audio/" in url for url in audio_requests) < 2:
+            page.wait_for_timeout(200)
+        spoken = [url for url in audio_requests if "/audio/" in url]
+        assert any("chime.wav" in url for url in audio_requests)
+        assert [url.split("/audio/")[1].split("/")[0] for url in spoken[:2]] == ["ar", "en"]
+        for url in spoken[:2]:
+            response = context.request.get(url)
+            body = response.body()
+            assert response.status == 200 and response.headers["content-type"] == "audio/wav"
+            assert body[:4] == b"RIFF" and body[8:12] == b"WAVE"
+            assert wav_seconds(body) > 1.5, url
+            assert f"/{number}/5.wav" in url
+
+        for _ in range(5):  # fill the last-calls list for the screenshot
+            requests.post(f"{live_server.url}/api/v1/centres/test/counters/{_ + 1}/call-next", headers=clerk)
+        issue(live_server, "civil-id")
+        page.wait_for_timeout(700)
+        shoot(page, artifacts, "display-hall")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_counter_layout_shows_only_its_counter(live_server: LiveServer, browser: Any, artifacts: Path) -> None:
+    clerk = live_server.staff("clerk-counter", "clerk", "test")
+    first, second = issue(live_server), issue(live_server)
+    context, page = open_paired(browser, live_server, "counter-1")
+    try:
+        assert page.get_attribute("body", "class").split() == ["display", "layout-counter"]
+        requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
+        requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/call-next", headers=clerk)
+        page.wait_for_function(
+            "n => document.getElementById('counter-number').textContent === n", arg=first["number"], timeout=2000
+        )
+        page.wait_for_timeout(300)
+        assert page.inner_text("#counter-number") == first["number"] != second["number"]
+        assert page.locator("#counter-label .lang-first").inner_text() == "كاونتر ١"
+        shoot(page, artifacts, "display-counter")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_unpaired_or_wrong_device_gets_a_translated_pairing_page(live_server: LiveServer, browser: Any) -> None:
+    context = browser.new_context(locale="ar")
+    page = context.new_page()
+    try:
+        response = page.goto(f"{live_server.url}/display/test/hall")
+        assert response.status == 403 and page.get_attribute("html", "dir") == "rtl"
+        assert page.get_attribute(".display-pair", "data-reason") == "unpaired"
+        assert "غير مربوطة" in page.inner_text("h1")
+        kiosk = live_server.tokens[("test", "kiosk", "k1")]
+        response = page.goto(f"{live_server.url}/display/test/hall?token={kiosk}&lang=en")
+        assert response.status == 403 and page.get_attribute(".display-pair", "data-reason") == "other_device"
+        assert page.inner_text("h1") == "This screen is not paired"
+        counter_screen = live_server.tokens[("test", "display", "counter-1")]
+        response = page.goto(f"{live_server.url}/display/test/hall?token={counter_screen}")
+        assert response.status == 403
+        assert requests.get(f"{live_server.url}/display/test/hall/audio/ar/A001/1.wav").status_code == 403
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_screen_recovers_after_server_restart(live_server: LiveServer, browser: Any, artifacts: Path) -> None:
+    clerk = live_server.staff("clerk-restart", "clerk", "test")
+    for _ in range(3):
+        issue(live_server)
+    context, page = open_paired(browser, live_server)
+    try:
+        first = requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk).json()
+        page.wait_for_function(
+            "n => document.getElementById('now-number').textContent === n", arg=first["number"], timeout=2000
+        )
+        live_server.stop()
+        page.wait_for_selector("#reconnecting", state="visible", timeout=6000)  # shown after 3 s
+        assert page.inner_text("#now-number") == first["number"]  # keeps the last state meanwhile
+        shoot(page, artifacts, "display-reconnecting")
+        live_server.start()
+        page.wait_for_function("window.tabourDisplay.connected", timeout=15000)
+        page.wait_for_selector("#reconnecting", state="hidden", timeout=2000)
+        clerk = {"Authorization": f"Bearer {live_server.token('clerk-restart')}"}
+        second = requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/call-next", headers=clerk).json()
+        page.wait_for_function(
+            "n => document.getElementById('now-number').textContent === n", arg=second["number"], timeout=2000
+        )
+        numbers = page.locator("#recent td.number").all_inner_texts()
+        assert numbers[:2] == [second["number"], first["number"]]
+        announced = page.evaluate("window.tabourDisplay.announced")
+        assert announced.count(first["number"]) == 1  # the fresh snapshot does not announce it again
+        # traffic: 3 issued, 2 called (queue_changed is coalesced, so it may follow a moment later)
+        page.wait_for_function("document.querySelector('#bodies li .body-waiting').textContent === '1'", timeout=2000)
+    finally:
+        context.close()
