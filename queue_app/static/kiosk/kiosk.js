@@ -17,6 +17,7 @@
   function show(step) {
     document.querySelectorAll(".step").forEach((s) => { s.hidden = s.dataset.step !== step; });
     document.body.dataset.step = step;
+    document.querySelector(".kiosk-main").scrollTop = 0;
   }
 
   function backToStart() {

@@ -1,0 +1,99 @@
+"""Tap through the kiosk in Chromium (Arabic, then Urdu with the printer off); tickets reach the printer."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.printing.escpos_decode import decode
+from tests.printing.fake_printer import FakePrinter
+from tests.support.print_server import PrintServer, start_print_server, wait_for
+from tests.support.server import ROOT, free_port
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture
+def printer_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def server(tmp_path: Path, printer_port: int) -> Iterator[PrintServer]:
+    live = start_print_server(tmp_path, printer_port)
+    yield live
+    live.stop()
+
+
+def shot(page, artifacts: Path, name: str, keep: bool = False) -> None:  # type: ignore[no-untyped-def]
+    path = artifacts / f"kiosk-{name}.png"
+    page.screenshot(path=str(path))
+    if keep:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / path.name)
+
+
+@pytest.mark.browser
+def test_tap_through_in_arabic_and_urdu(browser, server: PrintServer, printer_port: int, artifacts: Path) -> None:
+    printer = FakePrinter(port=printer_port).start()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/pair/{server.tokens[('test', 'kiosk', 'k1')]}")
+        page.wait_for_url("**/kiosk/test/k1?lang=ar")  # Arabic first, whatever the browser's language
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        page.locator("[data-body=interior]").wait_for()
+        sizes = page.eval_on_selector_all(
+            "button:visible, a.lang-button", "els => els.map(e => Math.min(e.offsetWidth, e.offsetHeight))"
+        )
+        assert sizes and min(sizes) >= 64  # touch targets
+        shot(page, artifacts, "start-ar", keep=True)
+
+        page.tap("[data-body=interior]")
+        page.locator("[data-service=traffic]").wait_for()
+        shot(page, artifacts, "services-ar", keep=True)
+        page.tap("[data-service=traffic]")
+        page.tap("[data-priority=elderly]")
+        page.tap("[data-transactions='2']")
+        for digit in "290010112345":
+            page.tap(f"[data-digit='{digit}']")
+        assert page.text_content("#civil-id") == "290010112345"
+        shot(page, artifacts, "details-ar", keep=True)
+        page.tap("#issue")
+        page.locator("#step-ticket:not([hidden])").wait_for()
+        assert page.text_content("#ticket-number") == "A001"
+        page.locator("#print-status[data-state=printed]").wait_for(timeout=10_000)
+        assert page.evaluate("document.getElementById('ticket-qr').naturalWidth") > 0  # the server's SVG
+        shot(page, artifacts, "ticket-ar", keep=True)
+        (data,) = printer.wait_for_jobs(1, timeout=10)
+        tracking = page.evaluate("document.body.dataset.trackingCode")
+        assert decode(data).qrcodes[0].payload == f"{server.url}/t/{tracking}"
+
+        # Urdu, with the printer switched off: the ticket is issued, the screen says to photograph the QR.
+        printer.stop()
+        page.tap("#done")
+        page.tap("a.lang-button[data-lang=ur]")
+        page.wait_for_url("**lang=ur")
+        assert page.locator("html").get_attribute("lang") == "ur"
+        page.tap("[data-body=civil-health]")
+        page.tap("[data-service=civil-id]")
+        assert page.text_content("#details-service") == "سول آئی ڈی کا اجرا اور تجدید"
+        page.tap("[data-priority=disabled]")
+        page.tap("#issue")
+        page.locator("#print-status[data-state=failed]").wait_for(timeout=15_000)
+        assert page.text_content("#ticket-number") == "C001"
+        assert "QR" in page.text_content("#print-status")
+        shot(page, artifacts, "printer-failed-ur", keep=True)
+
+        printer = FakePrinter(port=printer_port).start()  # back on: the Urdu ticket prints, once
+        (urdu_ticket,) = printer.wait_for_jobs(1, timeout=15)
+        assert "Issue and renew civil ID" in decode(urdu_ticket).text
+        page.tap("#done")
+        page.wait_for_url("**lang=ar")  # back to the start in Arabic
+        wait_for(lambda: page.locator("[data-body=interior]").count() == 1)
+    finally:
+        context.close()
+        printer.stop()
