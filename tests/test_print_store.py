@@ -1,0 +1,35 @@
+"""The SQL JobStore under printers' Spooler, on a real SQLite file: stored first, retried, printed once."""
+
+from __future__ import annotations
+
+from printers import JobStatus, PrintJob, RetryPolicy, Spooler
+from printers.backends import MemoryBackend
+from queue_app.services.catalog import Catalog
+from queue_app.services.printing import SqlJobStore
+from queue_app.store.database import Database
+
+
+def test_sql_store_with_spooler(database: Database, catalog: Catalog) -> None:
+    store = SqlJobStore(database, "test/k2", catalog.centre("test").id)
+    other = SqlJobStore(database, "test/k1", catalog.centre("test").id)
+    printer = MemoryBackend()
+    printer.online = False
+    clock = [1000.0]
+    spooler = Spooler(store, lambda key: printer, retry=RetryPolicy(first_delay=5), clock=lambda: clock[0])
+    job = spooler.submit(PrintJob.new("test/k2", b"ticket", clock[0]))
+    other.add(PrintJob.new("test/k1", b"elsewhere", clock[0]))
+    assert [j.id for j in store.pending(clock[0])] == [job.id]  # one printer's jobs only
+
+    assert spooler.run_once() == 1
+    failed_once = store.get(job.id)
+    assert failed_once is not None and failed_once.status is JobStatus.PENDING and failed_once.attempts == 1
+    assert failed_once.next_try_at == clock[0] + 5 and store.pending(clock[0]) == []
+    assert store.next_due() == clock[0] + 5
+
+    printer.online = True
+    store.due_now(clock[0])  # the printer came back: no need to wait for the backoff
+    assert spooler.run_once() == 1 and printer.sent == [b"ticket"]
+    store.mark_failed(job.id, "late error")  # printed is final: the store ignores it
+    printed = store.get(job.id)
+    assert printed is not None and printed.status is JobStatus.PRINTED and printed.attempts == 2
+    assert spooler.run_once() == 0 and printer.sent == [b"ticket"]
