@@ -1,5 +1,5 @@
 """Namespace `/hall`: paired displays (device token in the connect auth) join their zones; staff
-sessions join their centre. Both get `hall_snapshot` on connect."""
+sessions join their centre. Both get `hall_snapshot` on connect. The protocol: realtime/publisher.py."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ class HallNamespace(Namespace):
                 raise ConnectionRefusedError("device_not_allowed")
             centre = rt.catalog.by_id(device.centre_id)
             display = centre.config.display(device.code)
-            zones = display.zones if display else []
-            for zone in zones:
+            if display is None:  # paired once, since removed from config.yaml
+                raise ConnectionRefusedError("unknown_display")
+            for zone in display.zones:
                 join_room(zone_room(centre.code, zone))
             snapshot_centre = centre
         elif getattr(current_user, "is_authenticated", False):

@@ -1,7 +1,15 @@
 """The one door realtime messages leave by. Handlers call `publish(events)` after their commit.
 
-Wire protocol (namespace `/hall`, rooms `centre:<centre>` for staff and `zone:<centre>:<zone>` for
-screens; namespace `/track`, room `ticket:<tracking_code>`):
+Wire protocol (docs/realtime.md carries the same). Socket.IO v5 (python-socketio 5.x server; browser
+client socket.io-client 4.x at /displays/static/vendor/socket.io.min.js), websocket transport only for
+screens (no sticky sessions needed behind several processes sharing TABOUR_REDIS_URL).
+Namespace `/hall`: connect with `auth: {token: <display device token>}` (a paired display: joins the rooms
+`zone:<centre>:<zone>` of its configured zones) or with a staff session cookie and optional
+`auth: {centre}` (joins `centre:<centre>`). Anything else is refused with `connect_error` whose message is
+`bad_device_token`, `device_not_allowed`, `unknown_display`, `other_centre` or `unauthorized`. On connect
+the server sends `hall_snapshot` = the body of GET /api/v1/centres/<centre>/hall ({centre, names, at,
+counters, services, recent_calls}); a client that reconnects gets a fresh one. Namespace `/track`, room
+`ticket:<tracking_code>`. Events, emitted only here and only after the commit:
 - `ticket_called` {number, counter: {code, names}, service: {code, names}, zone, recall, called_at}
   to the counter's zone room and the centre room.
 - `queue_changed` {centre, services: [{code, waiting, eta_minutes, eta_range, longest_wait_minutes}]}
