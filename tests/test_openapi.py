@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +109,13 @@ def test_error_responses_use_the_error_schema(document: dict[str, Any]) -> None:
     error = document["components"]["schemas"]["Error"]
     assert error["required"] == ["error"]
     assert set(error["properties"]["error"]["required"]) == {"code", "message"}
+
+
+def test_every_error_code_is_in_the_api_docs() -> None:
+    """docs/api.md lists every stable code of web/errors.py MESSAGES with its HTTP status."""
+    from queue_app.web.errors import MESSAGES
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", docs, re.M))
+    missing = sorted(set(MESSAGES) - set(rows))
+    assert not missing, "error codes missing from the table in docs/api.md: " + ", ".join(missing)
