@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=os.environ.get("TABOUR_CONFIG", "config.yaml"))
     parser.add_argument("--host", default=os.environ.get("TABOUR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("TABOUR_PORT", "8000")))
-    parser.add_argument("--public-url", default=os.environ.get("TABOUR_PUBLIC_URL"))
+    parser.add_argument("--public-url", help="address printed in QR codes and links (or TABOUR_PUBLIC_URL)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -43,18 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     from queue_app.bootstrap import settings_from_environment
     from queue_app.settings import ConfigError
 
+    if args.public_url:
+        os.environ["TABOUR_PUBLIC_URL"] = args.public_url
     try:
         settings, is_first_run = settings_from_environment(args.config)
     except ConfigError as error:
         print(f"config error in {args.config}: {error}", file=sys.stderr)
         return 2
-    if args.public_url:
-        from dataclasses import replace
-
-        hall = settings.hall.model_copy(
-            update={"server": settings.hall.server.model_copy(update={"public_url": args.public_url})}
-        )
-        settings = replace(settings, hall=hall)
     app = create_app(settings)
     lines = first_run.prepare(app)
     if is_first_run:

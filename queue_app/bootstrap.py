@@ -27,14 +27,19 @@ def _secret_key(instance: Path) -> tuple[str, bool]:
 
 def settings_from_environment(config_path: str | None = None) -> tuple[Settings, bool]:
     """(settings, first_run). Environment variables override config.yaml's defaults:
-    TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE."""
+    TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
+    TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links)."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
     secret_key, first_run = _secret_key(instance)
     database_url = os.environ.get("TABOUR_DATABASE_URL") or f"sqlite:///{instance / 'tabour.db'}"
+    hall = load_config(config_file)
+    if os.environ.get("TABOUR_PUBLIC_URL"):
+        server = hall.server.model_copy(update={"public_url": os.environ["TABOUR_PUBLIC_URL"]})
+        hall = hall.model_copy(update={"server": server})
     settings = Settings(
-        hall=load_config(config_file),
+        hall=hall,
         database_url=database_url,
         secret_key=secret_key,
         redis_url=os.environ.get("TABOUR_REDIS_URL") or None,

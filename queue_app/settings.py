@@ -56,10 +56,13 @@ class Names(_Strict):
 def _parse_time(value: Any) -> time:
     if isinstance(value, int):  # YAML 1.1 reads 07:30 unquoted as sexagesimal minutes
         return time(value // 60, value % 60)
+    if value == "24:00":  # the end of the day, for a shift that runs until midnight
+        return time.max
     if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value):
         hours, minutes = map(int, value.split(":"))
-        return time(hours, minutes)
-    raise ValueError('expected a time as "HH:MM"')
+        if hours < 24 and minutes < 60:
+            return time(hours, minutes)
+    raise ValueError('expected a time as "HH:MM" (00:00 to 24:00)')
 
 
 class Shift(_Strict):

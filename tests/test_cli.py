@@ -9,8 +9,8 @@ import sys
 import requests
 
 from queue_app import create_app
-from queue_app.settings import Settings, load_config
-from tests.support.server import ROOT, SMALL_CONFIG, LiveServer
+from queue_app.settings import Settings
+from tests.support.server import ROOT, LiveServer
 
 
 def flask(server: LiveServer, *commands: tuple[list[str], str]) -> list[subprocess.CompletedProcess[str]]:
@@ -77,8 +77,7 @@ def test_users_add_and_devices_pair(live_server: LiveServer) -> None:
     url_line = re.search(r"^pairing URL: (\S+)$", paired.stdout, re.M)
     assert token_line and url_line, paired.stdout
     device_token = token_line.group(1)
-    public_url = load_config(SMALL_CONFIG).server.public_url.rstrip("/")
-    assert url_line.group(1) == f"{public_url}/pair/{device_token}"
+    assert url_line.group(1) == f"{live_server.url}/pair/{device_token}"  # TABOUR_PUBLIC_URL is honoured
     assert len(device_token) >= 32
 
     response = requests.get(f"{live_server.url}/pair/{device_token}", allow_redirects=False)

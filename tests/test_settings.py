@@ -115,7 +115,7 @@ BAD_CONFIGS = {
         "centres[0].shifts[0].open",
         "HH:MM",
     ),
-    "close before open": (_set([*C0, "shifts", 0, "open"], "23:59"), "centres[0].shifts[0]", "before 'close'"),
+    "close before open": (_set([*C0, "shifts", 0, "open"], "24:00"), "centres[0].shifts[0]", "before 'close'"),
     "unknown timezone": (
         _set([*C0, "timezone"], "Asia/Kuwayt"),
         "centres[0].timezone",

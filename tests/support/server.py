@@ -49,6 +49,7 @@ class LiveServer:
             TABOUR_CONFIG=str(self.config),
             TABOUR_SECRET_KEY=self.secret_key,
             TABOUR_DATABASE_URL=self.database_url or f"sqlite:///{self.instance / 'tabour.db'}",
+            TABOUR_PUBLIC_URL=self.url,
             PYTHONUNBUFFERED="1",
         )
         if self.redis_url:
