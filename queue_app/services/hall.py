@@ -14,7 +14,13 @@ from ..domain.errors import IntakeClosed
 from ..domain.eta import estimate
 from ..store.models import Counter, Service, Ticket, TicketEvent, User
 from .catalog import CentreCatalog
-from .queue_state import active_counters, counter_services, service_rate, waiting_by_service
+from .queue_state import (
+    active_counters,
+    counter_services,
+    recent_samples_by_service,
+    service_rate,
+    waiting_by_service,
+)
 
 RECENT_CALLS = 8
 
@@ -36,12 +42,14 @@ def intake_state(session: Session, centre: CentreCatalog, now: datetime) -> dict
 def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
     """Each service: code, prefix, body, names, open (and why not), waiting, eta_minutes, oldest wait."""
     waiting = waiting_by_service(session, centre)
-    active = active_counters(session, centre)
+    active = active_counters(session, centre, {code: count for code, (count, _t, _o) in waiting.items()})
+    samples = recent_samples_by_service(session, centre, now)
     intake = intake_state(session, centre, now)
     result = []
     for body, service in centre.config.services():
         count, transactions, oldest = waiting[service.code]
-        eta = estimate(transactions, service_rate(centre, service.code, active))
+        # the wait of the next visitor to arrive: everyone waiting is ahead of them
+        eta = estimate(transactions, service_rate(centre, service.code, active, samples[service.code]), count)
         result.append(
             {
                 "code": service.code,

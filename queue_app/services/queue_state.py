@@ -129,6 +129,28 @@ def recent_samples(session: Session, centre: CentreCatalog, service: str, now: d
     ]
 
 
+def recent_samples_by_service(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, list[Sample]]:
+    """recent_samples() for every service of the centre in one query (a window over finished tickets)."""
+    rank = func.row_number().over(partition_by=Ticket.service_id, order_by=Ticket.finished_at.desc()).label("rank")
+    inner = (
+        select(Ticket.service_id, Ticket.called_at, Ticket.finished_at, Ticket.transactions, rank)
+        .where(
+            Ticket.centre_id == centre.id,
+            Ticket.status == "done",
+            Ticket.called_at.is_not(None),
+            Ticket.finished_at >= now - RECENT_WINDOW,
+        )
+        .subquery()
+    )
+    samples: dict[str, list[Sample]] = {code: [] for code in centre.service_ids}
+    for row in session.execute(select(inner).where(inner.c.rank <= RECENT_SERVICES)):
+        code = centre.service_code(row.service_id)
+        if code in samples and row.called_at is not None and row.finished_at is not None:
+            minutes = (row.finished_at - row.called_at).total_seconds() / 60
+            samples[code].append(Sample(minutes, int(row.transactions or 1)))
+    return samples
+
+
 def service_rate(
     centre: CentreCatalog,
     service: str,
