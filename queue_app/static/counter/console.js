@@ -94,6 +94,7 @@
         state = answer.body.state;
         flash(answer.body.notice, "info");
         form.reset();
+        if (document.activeElement && document.activeElement.blur) document.activeElement.blur();  // shortcuts work again
         render();
       })
       .catch(function () { flash(t.failed, "error"); })
