@@ -1,0 +1,103 @@
+"""Benchmark ticket issuing: POST /api/v1/centres/test/tickets on the real server against the floor.
+
+Run: .venv/bin/python bench/issue.py [--clients 8] [--seconds 5] [--repeats 5] [--kiosk k2]
+Starts run.py (SQLite, one process, a temp instance dir, the small config with high daily caps) and
+bench/floor.py side by side; each repeat drives the floor, then Tabour, with `--clients` keep-alive
+TCP_NODELAY clients (one process each, see bench/common.py) for `--seconds`, issuing tickets spread
+over the four services with a kiosk's device token (k2: its printer is the in-memory backend, so
+every ticket is also rendered and spooled, as at a real kiosk; `--no-printer` removes the kiosks'
+printers from the config to measure issuing alone). Prints every run and the medians, and checks the
+targets: >= 800 tickets/s, p99 <= 30 ms, >= half the floor's throughput, no request over 40 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import FloorServer, HttpRequest, TabourServer, bench_config, medians, run_load
+
+SERVICES = ("traffic", "residency", "civil-id", "medical")
+TARGET_PER_SECOND = 800
+TARGET_P99_MS = 30.0
+
+
+def tabour_plans(kiosk: dict[str, str], clients: int) -> list[list[HttpRequest]]:
+    path = "/api/v1/centres/test/tickets"
+    return [
+        [HttpRequest("POST", path, {"service": SERVICES[(c + i) % 4]}, kiosk) for i in range(4)] for c in range(clients)
+    ]
+
+
+def floor_plans(clients: int) -> list[list[HttpRequest]]:
+    return [
+        [HttpRequest("POST", "/ticket", {"service": SERVICES[(c + i) % 4]}) for i in range(4)] for c in range(clients)
+    ]
+
+
+def row(name: str, s: dict[str, float]) -> str:
+    return (
+        f"{name:<8} {s['requests']:>7.0f} {s['per_second']:>9.0f}/s  p50 {s['p50_ms']:6.2f} ms  "
+        f"p99 {s['p99_ms']:6.2f} ms  max {s['max_ms']:7.2f} ms  >40ms {s['over_40ms']:.0f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each run")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before measuring")
+    parser.add_argument("--kiosk", default="k2")
+    parser.add_argument("--no-printer", action="store_true", help="kiosks without printers")
+    parser.add_argument("--json", type=Path, help="write the runs and medians here")
+    args = parser.parse_args(argv)
+
+    config = bench_config(printers=not args.no_printer)
+    runs: dict[str, list[dict[str, float]]] = {"floor": [], "tabour": []}
+    try:
+        with FloorServer() as floor, TabourServer(config=config) as server:
+            tabour = tabour_plans(server.device_header("kiosk", args.kiosk), args.clients)
+            floors = floor_plans(args.clients)
+            run_load(floor.port, floors, duration=args.warmup)
+            run_load(server.port, tabour, duration=args.warmup)
+            for repeat in range(1, args.repeats + 1):
+                for name, port, plans in (("floor", floor.port, floors), ("tabour", server.port, tabour)):
+                    result = run_load(port, plans, duration=args.seconds)
+                    expected = 201
+                    bad = {code: n for code, n in result.statuses.items() if code != expected}
+                    if bad or result.errors:
+                        print(f"{name}: unexpected answers {bad} {result.errors[:3]}", file=sys.stderr)
+                        return 1
+                    runs[name].append(result.summary())
+                    print(f"run {repeat} " + row(name, runs[name][-1]), flush=True)
+    finally:
+        config.unlink()
+
+    floor_median, tabour_median = medians(runs["floor"]), medians(runs["tabour"])
+    ratio = tabour_median["per_second"] / floor_median["per_second"]
+    print(f"\nmedians of {args.repeats} runs, {args.clients} keep-alive clients, SQLite, one server process")
+    print("median  " + row("floor", floor_median)[8:])
+    print("median  " + row("tabour", tabour_median)[8:])
+    print(f"tabour / floor throughput: {ratio:.2f}")
+    checks = {
+        f">= {TARGET_PER_SECOND} tickets/s": tabour_median["per_second"] >= TARGET_PER_SECOND,
+        f"p99 <= {TARGET_P99_MS:.0f} ms": tabour_median["p99_ms"] <= TARGET_P99_MS,
+        ">= half the floor": ratio >= 0.5,
+        "no request over 40 ms (any run)": all(r["over_40ms"] == 0 for r in runs["tabour"]),
+    }
+    for name, ok in checks.items():
+        print(f"  {'met   ' if ok else 'MISSED'} {name}")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"runs": runs, "medians": {"floor": floor_median, "tabour": tabour_median}}, indent=2)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
