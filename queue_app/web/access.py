@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import request
 from flask_login import current_user
 
@@ -12,6 +14,24 @@ from ..services.accounts import DeviceIdentity, StaffIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
 
 DEVICE_COOKIE = "tabour_device"
+# A kiosk sends its token with every ticket: remember who it is for a few seconds instead of a session
+# and a query per request. A re-paired device's old token therefore works at most this long.
+DEVICE_CACHE_SECONDS = 5.0
+_device_cache: dict[str, tuple[float, DeviceIdentity]] = {}
+
+
+def device_for_bearer(token: str) -> DeviceIdentity:
+    """The device behind a bearer token, from the short-lived cache or the database."""
+    now = time.monotonic()
+    cached = _device_cache.get(token)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    with runtime().db.reading() as session:
+        device = accounts.device_for_token(session, token)
+    if len(_device_cache) > 1000:
+        _device_cache.clear()
+    _device_cache[token] = (now + DEVICE_CACHE_SECONDS, device)
+    return device
 
 
 def bearer_token() -> str | None:
@@ -26,10 +46,10 @@ def caller() -> StaffIdentity | DeviceIdentity | None:
     token = bearer_token()
     hall = runtime()
     if token:
+        if "." not in token:
+            return device_for_bearer(token)
         with hall.db.reading() as session:
-            if "." in token:
-                return accounts.staff_for_token(session, hall.signer, token)
-            return accounts.device_for_token(session, token)
+            return accounts.staff_for_token(session, hall.signer, token)
     if getattr(current_user, "is_authenticated", False):
         return current_user.identity  # type: ignore[no-any-return]
     return None
