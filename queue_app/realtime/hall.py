@@ -9,9 +9,8 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from ..extensions import runtime
-from ..services import accounts, hall
+from ..services import accounts
 from ..services.accounts import Unauthorized
-from ..store.database import utcnow
 from .publisher import centre_room, zone_room
 
 
@@ -50,6 +49,4 @@ class HallNamespace(Namespace):
             snapshot_centre = centre
         else:
             raise ConnectionRefusedError("unauthorized")
-        with rt.db.reading() as session:
-            snapshot = hall.hall_snapshot(session, snapshot_centre, utcnow())
-        self.emit("hall_snapshot", snapshot)
+        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code))

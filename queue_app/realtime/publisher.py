@@ -28,6 +28,7 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,6 +40,7 @@ from ..services.events import CounterChanged, Event, QueueChanged, TicketCalled,
 from ..store.database import Database, utcnow
 
 QUEUE_DEBOUNCE = 0.25
+SNAPSHOT_TTL = 1.0
 
 
 def centre_room(centre: str) -> str:
@@ -63,9 +65,25 @@ class Publisher:
         self.db = db
         self.catalog = catalog
         self._queue_pending: set[str] = set()
+        self._snapshots: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def snapshot(self, centre: str) -> dict[str, Any]:
+        """The hall snapshot sent to each client on connect, shared by clients connecting within
+        SNAPSHOT_TTL seconds (after a restart every screen reconnects at once) and dropped as soon as
+        this process publishes an event of the centre. With several processes, a snapshot may miss an
+        event published by another process during its last SNAPSHOT_TTL seconds."""
+        cached = self._snapshots.get(centre)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < SNAPSHOT_TTL:
+            return cached[1]
+        with self.db.reading() as session:
+            snapshot = hall.hall_snapshot(session, self.catalog.centre(centre), utcnow())
+        self._snapshots[centre] = (now, snapshot)
+        return snapshot
 
     def publish(self, events: Iterable[Event]) -> None:
         for event in events:
+            self._snapshots.pop(event.centre, None)
             if isinstance(event, TicketCalled):
                 self._ticket_called(event)
             elif isinstance(event, QueueChanged):
