@@ -1,0 +1,102 @@
+"""The supervisor's board in Chromium: it changes as the hall changes (no reload), and its actions
+(close/open a service, a counter's live services, move a waiting ticket) work and are audited."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.server import LiveServer
+from tests.test_counter_console_browser import issue, shoot, sign_in
+
+
+def row(service: str) -> str:
+    return f'#services tr[data-service="{service}"]'
+
+
+def text_is(page: Any, selector: str, expected: str) -> None:
+    page.wait_for_function(
+        "([s, e]) => { const n = document.querySelector(s); return n && n.textContent.trim() === e; }",
+        arg=[selector, expected],
+        timeout=5000,
+    )
+
+
+@pytest.mark.browser
+def test_board_follows_the_hall_and_its_changes_are_audited(
+    live_server: LiveServer, browser: Any, artifacts: Path
+) -> None:
+    clerk = live_server.staff("clara", "clerk", "test")
+    live_server.add_user("sam", "supervisor", "test")
+    issue(live_server, clerk)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ar")
+    page = context.new_page()
+    sign_in(page, live_server, "sam", "/supervisor/test")
+    page.wait_for_selector('#live[data-connected="true"]')
+    text_is(page, row("traffic") + " .waiting", "1")
+
+    # The hall changes: tickets issued, a counter calls. The board follows without a reload.
+    issue(live_server, clerk)
+    issue(live_server, clerk)
+    text_is(page, row("traffic") + " .waiting", "3")
+    called = requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
+    assert called.json()["number"] == "A001"
+    text_is(page, '#counters tr[data-counter="1"] .current', "A001")
+    text_is(page, '#counters tr[data-counter="1"] .clerk', "clara")
+    assert page.locator('#counters tr[data-counter="1"]').get_attribute("data-state") == "calling"
+    text_is(page, row("traffic") + " .waiting", "2")
+    assert "1" in page.locator(row("traffic") + " .serving").inner_text()
+
+    # A wait beyond its target raises an alert (the oldest ticket made 30 minutes old in the database).
+    with sqlite3.connect(Path(live_server.instance) / "tabour.db") as db:
+        old = (datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=30)).isoformat(sep=" ")
+        db.execute("UPDATE tickets SET queued_at = ? WHERE number = 'A002'", (old,))
+    issue(live_server, clerk, "medical")  # any queue change brings fresh figures
+    page.wait_for_selector("#alerts p.alert")
+    assert page.locator(row("traffic")).get_attribute("data-level") == "over"
+    shoot(page, artifacts, "supervisor-board")
+
+    # Close traffic for new tickets: the row says so, and the API refuses a ticket.
+    page.click('button[data-intake="traffic"]')
+    page.wait_for_selector(row("traffic") + '[data-open="false"]')
+    refused = requests.post(
+        f"{live_server.url}/api/v1/centres/test/tickets", json={"service": "traffic", "source": "staff"}, headers=clerk
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "service_closed"
+    page.click('button[data-intake="traffic"]')
+    page.wait_for_selector(row("traffic") + '[data-open="true"]')
+
+    # Counter 2 serves medical only, from now on.
+    page.click('#counters tr[data-counter="2"] summary')
+    form = page.locator('#counters tr[data-counter="2"] form')
+    form.locator('input[value="traffic"]').uncheck()
+    form.locator('input[value="residency"]').uncheck()
+    form.locator('input[value="medical"]').check()
+    form.locator("button").click()
+    text_is(page, '#counters tr[data-counter="2"] summary', "الفحص الطبي")
+    hall = requests.get(f"{live_server.url}/api/v1/centres/test/hall", headers=clerk).json()
+    assert next(c for c in hall["counters"] if c["code"] == "2")["services"] == ["medical"]
+
+    # Move waiting ticket A003 to civil-id.
+    page.fill("#form-move input[name=number]", "A003")
+    page.select_option("#form-move select[name=service]", "civil-id")
+    page.click("#form-move button")
+    text_is(page, row("civil-id") + " .waiting", "1")
+    text_is(page, row("traffic") + " .waiting", "1")
+
+    with sqlite3.connect(Path(live_server.instance) / "tabour.db") as db:
+        audited = db.execute("SELECT action, actor, target FROM audit_log WHERE actor = 'sam' ORDER BY id").fetchall()
+    assert [a for a, _actor, _t in audited] == [
+        "login",
+        "service_closed",
+        "service_opened",
+        "counter_services",
+        "ticket_moved",
+    ]
+    assert audited[-1][2] == "ticket:A003"
+    context.close()
