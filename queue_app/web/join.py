@@ -97,5 +97,6 @@ def check_in(centre: str, tracking_code: str) -> Any:
         events = remote.check_in(session, entry, ticket, utcnow())
         body = ticket_json(session, entry, ticket, private=False)
         body["checked_in"] = ticket.checked_in_at is not None or not ticket.needs_check_in
+        body["already_checked_in"] = not events  # checked in before (or never needed it): nothing changed
     publish(events)
     return body

@@ -1,7 +1,8 @@
 """The touch kiosk at the entrance: `/kiosk/<centre>/<code>` on a paired kiosk device.
 
 The page is one full-screen document; its script issues tickets through the REST API with the
-device token (embedded in the page, which only the paired device can open). The QR code is drawn
+device token (embedded in the page, which only the paired device can open), and checks remote
+tickets in when a keyboard-wedge scanner types the QR of a visitor's tracking page (docs/kiosk.md). The QR code is drawn
 here as SVG by the `qrcode` package, and the font comes from the IBM Plex Sans Arabic package.
 This module also builds the print worker (it supplies the translated ticket words and URLs).
 """
@@ -27,6 +28,8 @@ bp = Blueprint("kiosk", __name__)
 #: The ticket's time on screen and the idle time before the kiosk returns to its start (seconds).
 TICKET_SECONDS = 15
 IDLE_SECONDS = 20
+#: How long the result of a check-in (scanned QR of a remote ticket) stays on screen (seconds).
+CHECK_IN_SECONDS = 8
 #: How long the kiosk waits for its print job before telling the visitor to photograph the QR.
 PRINT_WAIT_SECONDS = 6
 
@@ -68,6 +71,14 @@ def _strings() -> dict[str, str]:
         "no_printer": gettext("Please photograph the QR code to follow your turn."),
         "error": gettext("Sorry, the ticket could not be issued. Please try again or ask the staff."),
         "network": gettext("No connection to the server. Please ask the staff."),
+        "checking": gettext("Checking your ticket…"),
+        "checked_in": gettext("You are checked in"),
+        "already_checked_in": gettext("You are already checked in"),
+        "checkin_failed": gettext("Check-in not possible"),
+        "checkin_wait": gettext("Please wait in the hall: your number will be called on the screens."),
+        "not_a_ticket": gettext("This code is not a ticket. Please scan the QR code on your ticket's page."),
+        "not_waiting": gettext("This ticket is no longer waiting (called, served or cancelled). Please ask the staff."),
+        "take_new": gettext("Please take a new ticket."),
     }
 
 
@@ -102,6 +113,7 @@ def page(centre: str, code: str) -> Any:
                     "start": url_for("kiosk.page", centre=centre, code=code, lang=kiosk.languages[0]),
                     "ticketSeconds": TICKET_SECONDS,
                     "idleSeconds": IDLE_SECONDS,
+                    "checkInSeconds": CHECK_IN_SECONDS,
                     "printWaitSeconds": PRINT_WAIT_SECONDS,
                     "strings": _strings(),
                 },

@@ -1,5 +1,7 @@
 /* The entrance kiosk: body -> service -> priority, transactions, civil ID -> ticket (15 s) -> start.
-   Talks only to the REST API with the kiosk's device token; idle for 20 s returns to the start. */
+   Talks only to the REST API with the kiosk's device token; idle for 20 s returns to the start.
+   Check-in of remote tickets: a keyboard-wedge QR scanner "types" the tracking URL and Enter into the
+   page; a fast burst ending in Enter is a scan (at any step), slow human typing is ignored. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("kiosk-config").textContent);
@@ -9,6 +11,7 @@
   const state = { services: [], body: null, service: null, priority: "none", transactions: 1, civil: "" };
   let idleTimer = null;
   let ticketTimer = null;
+  let checkInTimer = null;
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
@@ -27,6 +30,7 @@
       return;
     }
     clearTimeout(ticketTimer);
+    clearTimeout(checkInTimer);
     state.body = state.service = null;
     resetDetails();
     loadServices();
@@ -35,7 +39,8 @@
 
   function touched() {
     clearTimeout(idleTimer);
-    if (document.body.dataset.step === "ticket") return; // the ticket has its own 15 s
+    const step = document.body.dataset.step;
+    if (step === "ticket" || step === "checkin-result") return; // these have their own timers
     const atStart = document.body.dataset.step === "body" && config.lang === new URL(config.start, location.href).searchParams.get("lang");
     if (!atStart) idleTimer = setTimeout(backToStart, config.idleSeconds * 1000);
   }
@@ -195,6 +200,112 @@
       setPrintStatus("none", S.no_printer);
     }
   }
+
+  // -- check-in of remote tickets (scanned QR) ---------------------------------------------------
+
+  /* A scanner types a character every few milliseconds; people are far slower. On the start screen
+     only such bursts count; on the check-in screen (the visitor asked to scan) a slower scanner
+     (Bluetooth) is accepted too. */
+  const SCAN_GAP_MS = 80;
+  const CHECK_IN_SCREEN_GAP_MS = 1000;
+  const SCAN_MIN_LENGTH = 8;
+  /* The scanner sends US key positions; if the kiosk's keyboard layout is Arabic, event.key is an
+     Arabic letter, so the physical key (event.code) is mapped back to the US character. */
+  const US_KEYS = { Minus: "-_", Equal: "=+", BracketLeft: "[{", BracketRight: "]}", Backslash: "\\|",
+    Semicolon: ";:", Quote: "'\"", Backquote: "`~", Comma: ",<", Period: ".>", Slash: "/?", Space: "  " };
+  ")!@#$%^&*(".split("").forEach((shifted, digit) => { US_KEYS["Digit" + digit] = String(digit) + shifted; });
+  "abcdefghijklmnopqrstuvwxyz".split("").forEach((c) => { US_KEYS["Key" + c.toUpperCase()] = c + c.toUpperCase(); });
+  const scanner = { buffer: "", last: 0, busy: false };
+
+  function scannedChar(event) {
+    if (event.key.length === 1 && event.key >= " " && event.key <= "~") return event.key;
+    const pair = US_KEYS[event.code];
+    return pair ? pair[event.shiftKey ? 1 : 0] : null;
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    const now = performance.now();
+    const gap = now - scanner.last;
+    const limit = document.body.dataset.step === "checkin" ? CHECK_IN_SCREEN_GAP_MS : SCAN_GAP_MS;
+    if (event.key === "Enter") {
+      event.preventDefault(); // never "click" the focused button
+      const text = scanner.buffer;
+      scanner.buffer = "";
+      scanner.last = now;
+      if (text.length >= SCAN_MIN_LENGTH && gap <= limit) checkIn(text);
+      return;
+    }
+    const char = scannedChar(event);
+    if (char === null) return; // Shift and other modifier keys
+    event.preventDefault();
+    if (gap > limit) scanner.buffer = "";
+    scanner.buffer += char;
+    scanner.last = now;
+  }
+
+  function trackingCode(text) {
+    const value = text.trim();
+    const url = value.match(/\/t\/([A-Za-z0-9_-]+)/);
+    if (url) return url[1];
+    return /^[A-Za-z0-9_-]{8,64}$/.test(value) ? value : null;
+  }
+
+  function openCheckIn() {
+    clearTimeout(ticketTimer);
+    clearTimeout(checkInTimer);
+    $("checkin-waiting").textContent = $("checkin-waiting").dataset.idle;
+    show("checkin");
+    touched();
+  }
+
+  async function checkIn(text) {
+    if (scanner.busy) return;
+    const code = trackingCode(text);
+    if (!code) return showCheckIn("unknown_ticket", null, S.not_a_ticket);
+    scanner.busy = true;
+    if (document.body.dataset.step === "checkin") $("checkin-waiting").textContent = S.checking;
+    try {
+      const response = await fetch(config.api + "/tickets/" + encodeURIComponent(code) + "/check-in?lang=" + config.lang, {
+        method: "POST",
+        headers: Object.assign({ "Accept-Language": config.lang }, auth),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (response.ok) return showCheckIn(data.already_checked_in ? "already_checked_in" : "checked_in", data, S.checkin_wait);
+      const error = data.error || {};
+      if (error.code === "invalid_transition") return showCheckIn("not_waiting", null, S.not_waiting);
+      if (error.code === "unknown_ticket" || error.code === "not_found") return showCheckIn("unknown_ticket", null, error.message || S.not_a_ticket);
+      if (error.code === "hold_expired" || error.code === "other_centre_ticket") return showCheckIn(error.code, null, error.message);
+      showCheckIn("error", null, error.message || S.network);
+    } catch (failure) {
+      showCheckIn("error", null, S.network);
+    } finally {
+      scanner.busy = false;
+    }
+  }
+
+  function showCheckIn(result, ticket, message) {
+    const ok = result === "checked_in" || result === "already_checked_in";
+    $("checkin-result").dataset.result = result;
+    document.body.dataset.checkIn = result;
+    $("checkin-title").textContent = ok ? S[result] : S.checkin_failed;
+    $("checkin-number").textContent = ticket ? ticket.number : "";
+    $("checkin-service").textContent = ticket ? ticket.service_names[config.lang] : "";
+    $("checkin-ahead").textContent = ticket && ticket.position !== null ? fmt(S.ahead, { n: ticket.position }) : "";
+    $("checkin-message").textContent = message + (result === "unknown_ticket" || result === "other_centre_ticket" ? " " + S.take_new : "");
+    $("checkin-new").hidden = ok;
+    clearTimeout(ticketTimer);
+    clearTimeout(idleTimer);
+    clearTimeout(checkInTimer);
+    show("checkin-result");
+    checkInTimer = setTimeout(backToStart, config.checkInSeconds * 1000);
+  }
+
+  document.addEventListener("keydown", onKey, true);
+  $("checkin-open").addEventListener("click", openCheckIn);
+  $("checkin-done").addEventListener("click", backToStart);
+  document.querySelectorAll("[data-new-ticket]").forEach((b) => b.addEventListener("click", backToStart));
+  $("checkin-waiting").dataset.idle = $("checkin-waiting").textContent;
 
   document.addEventListener("pointerdown", touched, { passive: true });
   document.querySelectorAll("[data-back]").forEach((b) => b.addEventListener("click", () => show(b.dataset.back)));
