@@ -5,6 +5,7 @@ tracking page, the kiosk checks the ticket in, and only then may call-next call 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,11 @@ def test_check_in_response_says_whether_anything_changed(server: LiveServer) -> 
 def test_scanner_checks_a_remote_ticket_in(browser, server: LiveServer, artifacts: Path) -> None:
     remote = join(server, "test", "+96550000001")
     elsewhere = join(server, "other", "+96550000002")
+    late = join(server, "test", "+96550000003")
+    with sqlite3.connect(server.instance / "tabour.db") as db:  # its place was held until long ago
+        db.execute(
+            "UPDATE tickets SET hold_until = '2000-01-01 00:00:00' WHERE tracking_code = ?", (late["tracking_code"],)
+        )
     assert remote["needs_check_in"] is True and remote["number"] == "A001"
     clerk = server.staff("clerk-checkin", "clerk", "test")
     call = f"{server.url}/api/v1/centres/test/counters/1/call-next"
@@ -120,6 +126,11 @@ def test_scanner_checks_a_remote_ticket_in(browser, server: LiveServer, artifact
         assert page.text_content("#checkin-title") == "تعذّر تسجيل الحضور"
         assert page.locator("#checkin-new").is_visible()
         shot(page, artifacts, "checkin-unknown-ar")
+
+        # Too late: the hold has passed, take a new ticket.
+        scan(page, late["tracking_url"])
+        result(page, "hold_expired")
+        assert page.locator("#checkin-new").is_visible() and page.text_content("#checkin-number") == ""
 
         # A ticket of another centre is refused; the result goes back to the start on its own (~8 s).
         scan(page, elsewhere["tracking_url"])
