@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..store.models import Counter, Service, Ticket
+from ..store.models import Service, Ticket
 from . import audit
 from .catalog import CentreCatalog
 from .counters import Actor, load_counter, transfer_ticket
@@ -102,14 +102,3 @@ def move_ticket(
     events = transfer_ticket(session, centre, ticket, service, note, Actor(who.user_id), now)
     _audit(session, who, centre, "ticket_moved", f"ticket:{ticket.number}", {"from": old_service, "to": service}, now)
     return ticket, events
-
-
-def counter_ids_serving(session: Session, centre: CentreCatalog) -> dict[str, list[str]]:
-    """Per service: the codes of the counters that serve it now (any state)."""
-    result: dict[str, list[str]] = {code: [] for code in centre.service_ids}
-    for counter in session.scalars(select(Counter).where(Counter.centre_id == centre.id)):
-        if counter.code not in centre.counter_ids:
-            continue
-        for service in counter_services(centre, counter):
-            result.setdefault(service, []).append(counter.code)
-    return result
