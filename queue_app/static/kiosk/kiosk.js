@@ -203,11 +203,12 @@
 
   // -- check-in of remote tickets (scanned QR) ---------------------------------------------------
 
-  /* A scanner types a character every few milliseconds; people are far slower. On the start screen
-     only such bursts count; on the check-in screen (the visitor asked to scan) a slower scanner
-     (Bluetooth) is accepted too. */
-  const SCAN_GAP_MS = 80;
-  const CHECK_IN_SCREEN_GAP_MS = 1000;
+  /* A scanner types a character every few milliseconds; people are far slower. A burst ending in
+     Enter is a scan if its characters came on average less than SCAN_AVERAGE_MS apart (an average, so
+     one late USB or scheduling hiccup does not split a scan); a pause longer than the reset gap starts
+     a new burst. On the check-in screen (the visitor asked to scan) slower scanners (Bluetooth) count. */
+  const SCAN_AVERAGE_MS = { start: 60, checkin: 300 };
+  const SCAN_RESET_MS = { start: 500, checkin: 2000 };
   const SCAN_MIN_LENGTH = 8;
   /* The scanner sends US key positions; if the kiosk's keyboard layout is Arabic, event.key is an
      Arabic letter, so the physical key (event.code) is mapped back to the US character. */
@@ -215,7 +216,7 @@
     Semicolon: ";:", Quote: "'\"", Backquote: "`~", Comma: ",<", Period: ".>", Slash: "/?", Space: "  " };
   ")!@#$%^&*(".split("").forEach((shifted, digit) => { US_KEYS["Digit" + digit] = String(digit) + shifted; });
   "abcdefghijklmnopqrstuvwxyz".split("").forEach((c) => { US_KEYS["Key" + c.toUpperCase()] = c + c.toUpperCase(); });
-  const scanner = { buffer: "", last: 0, busy: false };
+  const scanner = { buffer: "", first: 0, last: 0, busy: false };
 
   function scannedChar(event) {
     if (event.key.length === 1 && event.key >= " " && event.key <= "~") return event.key;
@@ -226,20 +227,23 @@
   function onKey(event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     const now = performance.now();
-    const gap = now - scanner.last;
-    const limit = document.body.dataset.step === "checkin" ? CHECK_IN_SCREEN_GAP_MS : SCAN_GAP_MS;
+    const mode = document.body.dataset.step === "checkin" ? "checkin" : "start";
     if (event.key === "Enter") {
       event.preventDefault(); // never "click" the focused button
       const text = scanner.buffer;
+      const average = (now - scanner.first) / Math.max(text.length, 1);
+      const fresh = now - scanner.last <= SCAN_RESET_MS[mode];
       scanner.buffer = "";
-      scanner.last = now;
-      if (text.length >= SCAN_MIN_LENGTH && gap <= limit) checkIn(text);
+      if (text.length >= SCAN_MIN_LENGTH && fresh && average <= SCAN_AVERAGE_MS[mode]) checkIn(text);
       return;
     }
     const char = scannedChar(event);
     if (char === null) return; // Shift and other modifier keys
     event.preventDefault();
-    if (gap > limit) scanner.buffer = "";
+    if (!scanner.buffer || now - scanner.last > SCAN_RESET_MS[mode]) {
+      scanner.buffer = "";
+      scanner.first = now;
+    }
     scanner.buffer += char;
     scanner.last = now;
   }
