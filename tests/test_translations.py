@@ -114,3 +114,16 @@ def _placeholders(text: str) -> set[str]:
     import re
 
     return set(re.findall(r"%\(\w+\)[sd]", text))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_areas_agree_on_shared_messages(lang: str) -> None:
+    """The areas' catalogues are merged at load time: a msgid translated two ways would show either
+    one, depending on the merge order. Shared strings must read the same everywhere."""
+    seen: dict[str, dict[str, str]] = defaultdict(dict)
+    for path, catalog in catalogues(lang):
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string:
+                seen[message.id][path] = str(message.string)
+    conflicts = [f"  {msgid!r}: {areas}" for msgid, areas in seen.items() if len(set(areas.values())) > 1]
+    assert not conflicts, "translated differently in two areas:\n" + "\n".join(conflicts)
