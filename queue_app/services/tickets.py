@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,17 +41,26 @@ class IssuedTicket:
     events: tuple[Event, ...]
 
 
-def next_sequence(session: Session, service_id: int, period: str) -> int:
-    """Atomically take the next number of a service in a period: one upsert, no max()+1."""
-    dialect = session.get_bind().dialect.name
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
+def _sequence_upsert(insert_fn: Any) -> Any:
+    return (
         insert_fn(TicketSequence)
-        .values(service_id=service_id, period=period, last=1)
+        .values(service_id=bindparam("service_id"), period=bindparam("period"), last=1)
         .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": TicketSequence.last + 1})
         .returning(TicketSequence.last)
     )
-    return int(session.execute(statement).scalar_one())
+
+
+# The statements of the issuing path are built once, with parameters: building a SQLAlchemy expression
+# per ticket cost more CPU than running it.
+_SEQUENCE_UPSERT = {"postgresql": _sequence_upsert(pg_insert), "sqlite": _sequence_upsert(sqlite_insert)}
+_INTAKE_OPEN = select(Service.intake_open).where(Service.id == bindparam("service_id"))
+_INSERT_EVENT = insert(TicketEvent)
+
+
+def next_sequence(session: Session, service_id: int, period: str) -> int:
+    """Atomically take the next number of a service in a period: one upsert, no max()+1."""
+    statement = _SEQUENCE_UPSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return int(session.execute(statement, {"service_id": service_id, "period": period}).scalar_one())
 
 
 def record_event(
@@ -63,16 +73,17 @@ def record_event(
     detail: dict[str, object] | None = None,
 ) -> None:
     session.execute(
-        insert(TicketEvent).values(
-            ticket_id=ticket.id,
-            centre_id=ticket.centre_id,
-            service_id=ticket.service_id,
-            kind=kind,
-            at=at,
-            counter_id=counter_id,
-            user_id=user_id,
-            detail=detail,
-        )
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket.id,
+            "centre_id": ticket.centre_id,
+            "service_id": ticket.service_id,
+            "kind": kind,
+            "at": at,
+            "counter_id": counter_id,
+            "user_id": user_id,
+            "detail": detail,
+        },
     )
 
 
@@ -85,7 +96,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     local = local_time(now, centre.config.tz)
     check_intake(centre.shift_hours(), local)
     service_id = centre.service_ids[request.service]
-    if not session.scalar(select(Service.intake_open).where(Service.id == service_id)):
+    if not session.scalar(_INTAKE_OPEN, {"service_id": service_id}):
         raise IntakeClosed("service_closed")
     period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
