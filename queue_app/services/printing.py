@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from printers import (
 from printers.errors import PrinterError
 
 from ..domain.calendar import local_time
+from ..domain.eta import Estimate
 from ..settings import Printer
 from ..store import models
 from ..store.database import Database
@@ -82,12 +84,14 @@ def printout_for(
     ticket_id: int,
     texts: Callable[[str], PrintTexts],
     tracking_url: Callable[[str], str],
+    ahead: tuple[int, Estimate] | None = None,
 ) -> TicketPrintout:
-    """The ticket's printout: Arabic and English always, one more Urdu block when the visitor chose Urdu."""
+    """The ticket's printout: Arabic and English always, one more Urdu block when the visitor chose Urdu.
+    `ahead` is the (people ahead, ETA) the visitor was shown at issue; recomputed when not given."""
     ticket = session.get(models.Ticket, ticket_id)
     if ticket is None:
         raise LookupError(f"no ticket {ticket_id}")
-    position, eta = ticket_estimate(session, centre, ticket)
+    position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket)
     service_code = centre.service_code(ticket.service_id)
     service = centre.service(service_code)
     body = centre.config.body_of(service_code)
@@ -296,6 +300,7 @@ class PrintWorker:
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
         self._check = threading.Event()
+        self._preparing: dict[str, tuple[str, int, float]] = {}  # job id -> (printer key, centre id, created)
         self._status_thread: threading.Thread | None = None
         for centre in self.catalog.centres.values():
             for kiosk in centre.config.kiosks:
@@ -329,19 +334,34 @@ class PrintWorker:
         return printer.backend
 
     # -- submit side (request handlers) ---------------------------------------------------------
-    def submit_ticket(self, centre: CentreCatalog, kiosk_code: str, ticket_id: int) -> dict[str, Any]:
-        """Render the ticket and store its job; the spooler sends it. Returns at once."""
+    def submit_ticket(
+        self, centre: CentreCatalog, kiosk_code: str, ticket_id: int, ahead: tuple[int, Estimate] | None = None
+    ) -> dict[str, Any]:
+        """Gather the ticket's printout, name its job and return at once: rendering (a few ms of CPU),
+        storing and sending happen in the background, so the kiosk's request never waits on the printer
+        path. Until the job is stored, `describe()` reports it pending."""
         key = printer_key(centre.code, kiosk_code)
         printer = self.printers.get(key)
         if printer is None:
             return {"job": None, "status": "no_printer"}
         with self.db.reading() as session:
-            printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url)
-        data = render_ticket(printout, paper=printer.config.paper, native_qr=printer.config.native_qr)
-        job = PrintJob.new(key, data, time.time())
-        printer.store.ticket_ids[job.id] = ticket_id
-        printer.spooler.submit(job)
-        return {"job": job.id, "status": "queued"}
+            printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url, ahead)
+        job_id = str(uuid.uuid4())
+        self._preparing[job_id] = (key, centre.id, time.time())
+        threading.Thread(target=self._prepare, args=(printer, key, ticket_id, job_id, printout), daemon=True).start()
+        return {"job": job_id, "status": "queued"}
+
+    def _prepare(self, printer: _Printer, key: str, ticket_id: int, job_id: str, printout: TicketPrintout) -> None:
+        """Render (the costly part) and store the job, off the request; the spooler then sends it."""
+        try:
+            data = render_ticket(printout, paper=printer.config.paper, native_qr=printer.config.native_qr)
+            job = replace(PrintJob.new(key, data, time.time()), id=job_id)
+            printer.store.ticket_ids[job.id] = ticket_id
+            printer.spooler.submit(job)
+        except Exception:
+            log.exception("could not prepare the print job of ticket %s", ticket_id)
+        finally:
+            self._preparing.pop(job_id, None)
 
     def reprint(self, centre: CentreCatalog, job_id: str) -> dict[str, Any]:
         """A new job with the bytes of ``job_id`` (failed, or torn at the kiosk)."""
@@ -383,6 +403,21 @@ class PrintWorker:
     def printer_states(self, centre: str) -> list[dict[str, Any]]:
         return [p.state.as_dict() for p in self.printers.values() if p.state.centre == centre]
 
+    def _preparing_json(self, job_id: str, key: str, created: float) -> dict[str, Any]:
+        printer = self.printers.get(key)
+        return {
+            "id": job_id,
+            "kiosk": key.split("/", 1)[-1],
+            "ticket": None,
+            "status": "pending",
+            "attempts": 0,
+            "last_error": None,
+            "problem": False,
+            "printer_status": printer.state.status if printer else PrinterStatus.UNKNOWN.value,
+            "created_at": _to_datetime(created).isoformat() + "Z",
+            "printed_at": None,
+        }
+
     def job_json(self, row: models.PrintJob, number: str | None) -> dict[str, Any]:
         """A job as the API and the ``print_status`` event show it (no bytes)."""
         printer = self.printers.get(row.printer_key)
@@ -404,7 +439,11 @@ class PrintWorker:
         """(printer key, centre id, job as JSON) of ``job_id``, or None."""
         row = session.get(models.PrintJob, job_id)
         if row is None:
-            return None
+            preparing = self._preparing.get(job_id)
+            if preparing is None:
+                return None
+            key, centre_id, created = preparing
+            return key, centre_id, self._preparing_json(job_id, key, created)
         number = session.scalar(select(models.Ticket.number).where(models.Ticket.id == row.ticket_id))
         return row.printer_key, row.centre_id, self.job_json(row, number)
 

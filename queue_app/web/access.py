@@ -14,24 +14,31 @@ from ..services.accounts import DeviceIdentity, StaffIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
 
 DEVICE_COOKIE = "tabour_device"
-# A kiosk sends its token with every ticket: remember who it is for a few seconds instead of a session
-# and a query per request. A re-paired device's old token therefore works at most this long.
-DEVICE_CACHE_SECONDS = 5.0
-_device_cache: dict[str, tuple[float, DeviceIdentity]] = {}
+# A kiosk sends its token with every ticket and a clerk with every call: remember who a token is for a
+# few seconds instead of a session and a query per request. A re-paired device's old token, or a
+# deactivated user's token, therefore works at most this long.
+IDENTITY_CACHE_SECONDS = 5.0
+_identity_cache: dict[str, tuple[float, StaffIdentity | DeviceIdentity]] = {}
 
 
-def device_for_bearer(token: str) -> DeviceIdentity:
-    """The device behind a bearer token, from the short-lived cache or the database."""
+def identity_for_bearer(token: str) -> StaffIdentity | DeviceIdentity:
+    """The device or staff member behind a bearer token (signed staff tokens contain a dot, device
+    tokens don't), from the short-lived cache or the database."""
     now = time.monotonic()
-    cached = _device_cache.get(token)
+    cached = _identity_cache.get(token)
     if cached is not None and cached[0] > now:
         return cached[1]
-    with runtime().db.reading() as session:
-        device = accounts.device_for_token(session, token)
-    if len(_device_cache) > 1000:
-        _device_cache.clear()
-    _device_cache[token] = (now + DEVICE_CACHE_SECONDS, device)
-    return device
+    hall = runtime()
+    identity: StaffIdentity | DeviceIdentity
+    with hall.db.reading() as session:
+        if "." in token:
+            identity = accounts.staff_for_token(session, hall.signer, token)
+        else:
+            identity = accounts.device_for_token(session, token)
+    if len(_identity_cache) > 5000:
+        _identity_cache.clear()
+    _identity_cache[token] = (now + IDENTITY_CACHE_SECONDS, identity)
+    return identity
 
 
 def bearer_token() -> str | None:
@@ -42,14 +49,10 @@ def bearer_token() -> str | None:
 
 
 def caller() -> StaffIdentity | DeviceIdentity | None:
-    """The identity behind this request, or None. Signed staff tokens contain a dot; device tokens don't."""
+    """The identity behind this request (bearer token or staff session), or None."""
     token = bearer_token()
-    hall = runtime()
     if token:
-        if "." not in token:
-            return device_for_bearer(token)
-        with hall.db.reading() as session:
-            return accounts.staff_for_token(session, hall.signer, token)
+        return identity_for_bearer(token)
     if getattr(current_user, "is_authenticated", False):
         return current_user.identity  # type: ignore[no-any-return]
     return None

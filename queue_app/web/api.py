@@ -122,7 +122,9 @@ def issue(centre: str) -> Any:
         body = ticket_json(session, entry, issued.ticket, ahead=(issued.position, issued.eta))
     publish(issued.events)
     if rt.workers.get("print") is not None and isinstance(who, DeviceIdentity):
-        body["print"] = rt.workers["print"].submit_ticket(entry, who.code, issued.ticket.id)
+        body["print"] = rt.workers["print"].submit_ticket(
+            entry, who.code, issued.ticket.id, (issued.position, issued.eta)
+        )
     return jsonify(body), 201
 
 

@@ -4,6 +4,7 @@ static files of the `displays/` package (script, styles, vendored Socket.IO clie
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def _paired_display(centre_code: str, code: str) -> tuple[CentreCatalog, Display
     return centre, display, token
 
 
-def _labels(languages: list[str]) -> dict[str, dict[str, str]]:
+def _labels(languages: Sequence[str]) -> dict[str, dict[str, str]]:
     """The screen's fixed words in each of its languages (English is the msgid)."""
     result = {}
     for lang in languages:
