@@ -137,7 +137,7 @@ class Publisher:
     def _counter_changed(self, event: CounterChanged) -> None:
         centre = self.catalog.centre(event.centre)
         with self.db.reading() as session:
-            entry = next(c for c in hall.counters_summary(session, centre, utcnow()) if c["code"] == event.counter)
+            entry = hall.counters_summary(session, centre, utcnow(), only=event.counter)[0]
         self._emit_hall("counter_changed", {"centre": event.centre, "counter": entry}, event.centre, [entry["zone"]])
 
     def _queue_changed_soon(self, centre: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ class CentreCatalog:
     id: int
     service_ids: dict[str, int] = field(default_factory=dict)
     counter_ids: dict[str, int] = field(default_factory=dict)
+    eta_inputs: Any = None  # queue_state's short-lived cache of what the ETA is made from
 
     @property
     def code(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
@@ -57,43 +57,45 @@ def _current(session: Session, counter: Counter) -> Ticket:
 
 
 def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
-    """The oldest few regular and priority tickets of each service: enough for the policy to choose."""
+    """Enough waiting, callable tickets for the policy to choose: the oldest few of each service, and
+    the oldest few priority tickets of them all. One statement of small index range scans, so its cost
+    does not grow with the length of the queue."""
     ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
     if not ids:
         return []
-    rank = (
-        func.row_number()
-        .over(partition_by=(Ticket.service_id, Ticket.priority), order_by=(Ticket.queued_at, Ticket.id))
-        .label("rank")
-    )
-    inner = (
-        select(
-            Ticket.id,
-            Ticket.service_id,
-            Ticket.priority,
-            Ticket.queued_at,
-            Ticket.needs_check_in,
-            Ticket.checked_in_at,
-            rank,
-        )
-        .where(Ticket.service_id.in_(ids), Ticket.status == "waiting")
+    columns = (Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at)
+    callable_now = or_(Ticket.needs_check_in.is_(False), Ticket.checked_in_at.is_not(None))
+    oldest_first = (Ticket.queued_at, Ticket.id)
+    groups = [
+        select(*columns)
+        .where(Ticket.service_id == service_id, Ticket.status == "waiting", callable_now)
+        .order_by(*oldest_first)
+        .limit(CANDIDATES_PER_GROUP)
+        .subquery()
+        for service_id in ids
+    ]
+    groups.append(
+        select(*columns)
+        .where(Ticket.service_id.in_(ids), Ticket.status == "waiting", Ticket.priority != "none", callable_now)
+        .order_by(*oldest_first)
+        .limit(CANDIDATES_PER_GROUP * len(ids))
         .subquery()
     )
-    rows = session.execute(select(inner).where(inner.c.rank <= CANDIDATES_PER_GROUP))
+    rows = session.execute(union(*(select(group) for group in groups)))  # UNION drops the duplicates
     return [
         Candidate(
             ticket_id=row.id,
             service=centre.service_code(row.service_id),
             priority=row.priority,
             queued_at=row.queued_at,
-            callable=not row.needs_check_in or row.checked_in_at is not None,
         )
         for row in rows
     ]
 
 
-def _claim(session: Session, ticket_id: int) -> bool:
-    """Take one waiting ticket for this counter, or False if another counter got it first."""
+def _claim(session: Session, ticket_id: int, counter: Counter, now: datetime) -> Ticket | None:
+    """Take one waiting ticket for this counter (one UPDATE ... RETURNING), or None if another
+    counter got it first."""
     if session.get_bind().dialect.name == "postgresql":
         locked = session.scalar(
             select(Ticket.id)
@@ -101,14 +103,15 @@ def _claim(session: Session, ticket_id: int) -> bool:
             .with_for_update(skip_locked=True)
         )
         if locked is None:
-            return False
-    result = session.execute(
+            return None
+    claimed = session.scalars(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called")
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        .values(status="called", called_at=now, counter_id=counter.id)
+        .returning(Ticket)
+        .execution_options(populate_existing=True)
+    ).first()
+    return claimed
 
 
 def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
@@ -177,11 +180,10 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
         counter.priority_streak,
     )
     for candidate in ordered:
-        if _claim(session, candidate.ticket_id):
-            ticket = session.get(Ticket, candidate.ticket_id, populate_existing=True)
-            assert ticket is not None
-            events += _called(session, centre, counter, ticket, actor, now)
-            return CounterResult(counter, ticket, tuple(events))
+        claimed = _claim(session, candidate.ticket_id, counter, now)
+        if claimed is not None:
+            events += _called(session, centre, counter, claimed, actor, now)
+            return CounterResult(counter, claimed, tuple(events))
     _idle(counter, actor, now)
     events.append(CounterChanged(centre.code, counter.code))
     return CounterResult(counter, None, tuple(events))
@@ -201,10 +203,10 @@ def call_number(
     ).first()
     if ticket is None:
         raise NotFound("unknown_number", number=number)
-    if ticket.status != rules.Status.WAITING or not _claim(session, ticket.id):
+    claimed = _claim(session, ticket.id, counter, now) if ticket.status == rules.Status.WAITING else None
+    if claimed is None:
         raise Conflict("invalid_transition", action="call", status=ticket.status)
-    session.refresh(ticket)
-    events += _called(session, centre, counter, ticket, actor, now)
+    events += _called(session, centre, counter, claimed, actor, now)
     return CounterResult(counter, ticket, tuple(events))
 
 

@@ -71,16 +71,23 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
     return result
 
 
-def counters_summary(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
-    rows = session.execute(
+def counters_summary(
+    session: Session, centre: CentreCatalog, now: datetime, only: str | None = None
+) -> list[dict[str, Any]]:
+    """Every counter (or `only` that one): state, clerk, services now, current ticket."""
+    query = (
         select(Counter, Ticket, User.username)
         .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
         .outerjoin(User, User.id == Counter.user_id)
         .where(Counter.centre_id == centre.id)
-    ).all()
-    by_code = {counter.code: (counter, ticket, username) for counter, ticket, username in rows}
+    )
+    if only is not None:
+        query = query.where(Counter.code == only)
+    by_code = {counter.code: (counter, ticket, username) for counter, ticket, username in session.execute(query)}
     result = []
     for config in centre.config.counters:
+        if config.code not in by_code:
+            continue
         counter, ticket, username = by_code[config.code]
         current = None
         if ticket is not None and ticket.status in ("called", "serving"):

@@ -39,7 +39,7 @@ from ..domain.calendar import local_time
 from ..domain.eta import Estimate
 from ..settings import Printer
 from ..store import models
-from ..store.database import Database
+from ..store.database import Database, utcnow
 from .catalog import Catalog, CentreCatalog
 from .queue_state import ticket_estimate
 
@@ -91,7 +91,7 @@ def printout_for(
     ticket = session.get(models.Ticket, ticket_id)
     if ticket is None:
         raise LookupError(f"no ticket {ticket_id}")
-    position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket)
+    position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, utcnow())
     service_code = centre.service_code(ticket.service_id)
     service = centre.service(service_code)
     body = centre.config.body_of(service_code)

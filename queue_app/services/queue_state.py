@@ -191,16 +191,31 @@ def service_rate(
     return ServiceRate(minutes_per_transaction=minutes, counters=open_counters, busy=busy, paused=paused)
 
 
+ETA_INPUTS_SECONDS = 2.0  # how long the counters' capacity and recent pace are reused between tickets
+
+
+def eta_inputs(session: Session, centre: CentreCatalog, now: datetime) -> tuple[Capacity, dict[str, list[Sample]]]:
+    """The counters' capacity and every service's recent pace, reused for ETA_INPUTS_SECONDS: they
+    change at the pace of counters and services, not of tickets, and a busy kiosk issues many tickets
+    a second. People ahead are always counted afresh."""
+    cached = centre.eta_inputs
+    if cached is not None and 0 <= (now - cached[0]).total_seconds() < ETA_INPUTS_SECONDS:
+        return cached[1], cached[2]
+    waiting = {code: count for code, (count, _t, _o) in waiting_by_service(session, centre).items()}
+    capacity = active_counters(session, centre, waiting)
+    samples = recent_samples_by_service(session, centre, now)
+    centre.eta_inputs = (now, capacity, samples)
+    return capacity, samples
+
+
 def ticket_estimate(
-    session: Session, centre: CentreCatalog, ticket: Ticket, active: Capacity | dict[str, int] | None = None
+    session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime | None = None
 ) -> tuple[int, Estimate]:
-    """(people ahead, ETA range) for a waiting ticket."""
+    """(people ahead, ETA range) for a waiting ticket at `now` (default: when it was queued)."""
     ahead, transactions = people_ahead(session, centre, ticket)
-    if active is None:
-        active = active_counters(session, centre)
+    capacity, samples = eta_inputs(session, centre, now or ticket.queued_at)
     service = centre.service_code(ticket.service_id)
-    samples = recent_samples(session, centre, service)
-    rate = service_rate(centre, service, active, samples)
+    rate = service_rate(centre, service, capacity, samples.get(service, []))
     return ahead, estimate(transactions, rate, ahead)
 
 

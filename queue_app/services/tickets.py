@@ -128,7 +128,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     session.add(ticket)
     session.flush()
     record_event(session, ticket, "issued", now, detail={"source": request.source})
-    position, eta = ticket_estimate(session, centre, ticket)
+    position, eta = ticket_estimate(session, centre, ticket, now)
     events: tuple[Event, ...] = (
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
         QueueChanged(centre.code, (request.service,)),

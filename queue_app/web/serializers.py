@@ -12,6 +12,7 @@ from ..extensions import runtime
 from ..services.catalog import CentreCatalog
 from ..services.hall import iso
 from ..services.queue_state import ticket_estimate
+from ..store.database import utcnow
 from ..store.models import Ticket
 
 
@@ -33,7 +34,7 @@ def ticket_json(
     eta_minutes: int | None = None
     eta_range: list[int] | None = None
     if ticket.status == Status.WAITING:
-        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket)
+        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, utcnow())
         eta_minutes, eta_range = eta.minutes, [eta.low, eta.high]
     counter = None
     if ticket.status in (Status.CALLED, Status.SERVING) and ticket.counter_id is not None:
