@@ -5,7 +5,7 @@ from __future__ import annotations
 from printers import JobStatus, PrintJob, RetryPolicy, Spooler
 from printers.backends import MemoryBackend
 from queue_app.services.catalog import Catalog
-from queue_app.services.printing import SqlJobStore
+from queue_app.services.print_store import SqlJobStore
 from queue_app.store.database import Database
 
 

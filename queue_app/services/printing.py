@@ -1,8 +1,8 @@
-"""Kiosk tickets on paper: the printout built from a ticket, an SQL JobStore, and the print worker.
+"""Kiosk tickets on paper: the printout built from a ticket, and the print worker.
 
-Render-then-send: ``PrintWorker.submit_ticket`` reads the ticket, lays it out with already-translated
-texts, renders the ESC/POS bytes (about a millisecond) and stores the job; one ``printers.Spooler`` per
-kiosk printer sends it in the background with retries. A printer that is off never blocks a request,
+Render-then-send: ``PrintWorker.submit_ticket`` reads the ticket and lays it out with already-translated
+texts; rendering the ESC/POS bytes and storing the job (services/print_store.py) happen off the request,
+and one ``printers.Spooler`` per kiosk printer sends it with retries. A printer that is off never blocks a request,
 and a job is stored before it is sent, so no issued ticket is lost. Nothing here imports Flask: the
 web layer hands in the translations and the tracking URL as callables.
 """
@@ -16,10 +16,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from printers import (
@@ -41,6 +40,7 @@ from ..settings import Printer
 from ..store import models
 from ..store.database import Database, utcnow
 from .catalog import Catalog, CentreCatalog
+from .print_store import SqlJobStore, naive_utc
 from .queue_state import ticket_estimate
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,6 @@ TWO_WAY = frozenset({"network", "usb", "serial"})  # backends whose status() ask
 def printer_key(centre: str, kiosk: str) -> str:
     """The spooler's name for a kiosk's printer."""
     return f"{centre}/{kiosk}"
-
-
-def _to_datetime(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
-
-
-def _to_seconds(value: datetime | None) -> float:
-    return value.replace(tzinfo=UTC).timestamp() if value is not None else 0.0
 
 
 # -- the printout --------------------------------------------------------------------------------
@@ -137,106 +129,6 @@ def printout_for(
 
 
 # -- the job store -------------------------------------------------------------------------------
-
-
-class SqlJobStore:
-    """printers' JobStore over the ``print_jobs`` table, for one printer (``pending`` is filtered by key).
-
-    Every write goes through ``Database.transaction()`` (the SQLite write lock). ``ticket_ids`` lets the
-    caller say which ticket a job about to be added prints, since the protocol's ``add`` takes only a job.
-    """
-
-    def __init__(self, db: Database, key: str, centre_id: int) -> None:
-        self.db = db
-        self.key = key
-        self.centre_id = centre_id
-        self.ticket_ids: dict[str, int] = {}
-
-    @staticmethod
-    def to_job(row: models.PrintJob) -> PrintJob:
-        return PrintJob(
-            id=row.id,
-            printer_key=row.printer_key,
-            data=bytes(row.data),
-            status=JobStatus(row.status),
-            attempts=row.attempts,
-            last_error=row.last_error,
-            created_at=_to_seconds(row.created_at),
-            next_try_at=_to_seconds(row.next_try_at),
-        )
-
-    def add(self, job: PrintJob) -> None:
-        with self.db.transaction() as session:
-            session.add(
-                models.PrintJob(
-                    id=job.id,
-                    centre_id=self.centre_id,
-                    printer_key=job.printer_key,
-                    ticket_id=self.ticket_ids.pop(job.id, None),
-                    data=job.data,
-                    status=job.status.value,
-                    attempts=job.attempts,
-                    last_error=job.last_error,
-                    created_at=_to_datetime(job.created_at),
-                    next_try_at=_to_datetime(job.next_try_at),
-                )
-            )
-
-    def get(self, job_id: str) -> PrintJob | None:
-        with self.db.reading() as session:
-            row = session.get(models.PrintJob, job_id)
-            return self.to_job(row) if row is not None else None
-
-    def pending(self, now: float) -> list[PrintJob]:
-        with self.db.reading() as session:
-            rows = session.scalars(
-                select(models.PrintJob)
-                .where(
-                    models.PrintJob.printer_key == self.key,
-                    models.PrintJob.status == JobStatus.PENDING.value,
-                    models.PrintJob.next_try_at <= _to_datetime(now),
-                )
-                .order_by(models.PrintJob.created_at)
-            ).all()
-            return [self.to_job(row) for row in rows]
-
-    def next_due(self) -> float | None:
-        with self.db.reading() as session:
-            rows = session.scalars(
-                select(models.PrintJob.next_try_at)
-                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
-                .order_by(models.PrintJob.next_try_at)
-                .limit(1)
-            ).all()
-        return _to_seconds(rows[0]) if rows else None
-
-    def _update(self, job_id: str, **values: Any) -> None:
-        """One UPDATE that counts the attempt and never touches a printed job (printing is idempotent)."""
-        with self.db.transaction() as session:
-            session.execute(
-                update(models.PrintJob)
-                .where(models.PrintJob.id == job_id, models.PrintJob.status != JobStatus.PRINTED.value)
-                .values(attempts=models.PrintJob.attempts + 1, **values)
-            )
-
-    def mark_printed(self, job_id: str) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None)
-        self._update(job_id, status=JobStatus.PRINTED.value, last_error=None, printed_at=now)
-
-    def mark_attempt_failed(self, job_id: str, error: str, next_try_at: float) -> None:
-        self._update(job_id, last_error=error[:1000], next_try_at=_to_datetime(next_try_at))
-
-    def mark_failed(self, job_id: str, error: str) -> None:
-        self._update(job_id, status=JobStatus.FAILED.value, last_error=error[:1000])
-
-    def due_now(self, now: float) -> None:
-        """Make every pending job of this printer due at once (its printer or agent just came back)."""
-        with self.db.transaction() as session:
-            session.execute(
-                update(models.PrintJob)
-                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
-                .values(next_try_at=_to_datetime(now))
-            )
 
 
 # -- the worker ----------------------------------------------------------------------------------
@@ -414,7 +306,7 @@ class PrintWorker:
             "last_error": None,
             "problem": False,
             "printer_status": printer.state.status if printer else PrinterStatus.UNKNOWN.value,
-            "created_at": _to_datetime(created).isoformat() + "Z",
+            "created_at": naive_utc(created).isoformat() + "Z",
             "printed_at": None,
         }
 

@@ -1,0 +1,122 @@
+"""printers' JobStore over the `print_jobs` table: a kiosk's print jobs survive a restart, and the
+spooler's retries and outcomes are visible to staff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from printers import JobStatus, PrintJob
+
+from ..store import models
+from ..store.database import Database
+
+
+def naive_utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+
+def epoch_seconds(value: datetime | None) -> float:
+    return value.replace(tzinfo=UTC).timestamp() if value is not None else 0.0
+
+
+class SqlJobStore:
+    """printers' JobStore over the ``print_jobs`` table, for one printer (``pending`` is filtered by key).
+
+    Every write goes through ``Database.transaction()`` (the SQLite write lock). ``ticket_ids`` lets the
+    caller say which ticket a job about to be added prints, since the protocol's ``add`` takes only a job.
+    """
+
+    def __init__(self, db: Database, key: str, centre_id: int) -> None:
+        self.db = db
+        self.key = key
+        self.centre_id = centre_id
+        self.ticket_ids: dict[str, int] = {}
+
+    @staticmethod
+    def to_job(row: models.PrintJob) -> PrintJob:
+        return PrintJob(
+            id=row.id,
+            printer_key=row.printer_key,
+            data=bytes(row.data),
+            status=JobStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            created_at=epoch_seconds(row.created_at),
+            next_try_at=epoch_seconds(row.next_try_at),
+        )
+
+    def add(self, job: PrintJob) -> None:
+        with self.db.transaction() as session:
+            session.add(
+                models.PrintJob(
+                    id=job.id,
+                    centre_id=self.centre_id,
+                    printer_key=job.printer_key,
+                    ticket_id=self.ticket_ids.pop(job.id, None),
+                    data=job.data,
+                    status=job.status.value,
+                    attempts=job.attempts,
+                    last_error=job.last_error,
+                    created_at=naive_utc(job.created_at),
+                    next_try_at=naive_utc(job.next_try_at),
+                )
+            )
+
+    def get(self, job_id: str) -> PrintJob | None:
+        with self.db.reading() as session:
+            row = session.get(models.PrintJob, job_id)
+            return self.to_job(row) if row is not None else None
+
+    def pending(self, now: float) -> list[PrintJob]:
+        with self.db.reading() as session:
+            rows = session.scalars(
+                select(models.PrintJob)
+                .where(
+                    models.PrintJob.printer_key == self.key,
+                    models.PrintJob.status == JobStatus.PENDING.value,
+                    models.PrintJob.next_try_at <= naive_utc(now),
+                )
+                .order_by(models.PrintJob.created_at)
+            ).all()
+            return [self.to_job(row) for row in rows]
+
+    def next_due(self) -> float | None:
+        with self.db.reading() as session:
+            rows = session.scalars(
+                select(models.PrintJob.next_try_at)
+                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
+                .order_by(models.PrintJob.next_try_at)
+                .limit(1)
+            ).all()
+        return epoch_seconds(rows[0]) if rows else None
+
+    def _update(self, job_id: str, **values: Any) -> None:
+        """One UPDATE that counts the attempt and never touches a printed job (printing is idempotent)."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.id == job_id, models.PrintJob.status != JobStatus.PRINTED.value)
+                .values(attempts=models.PrintJob.attempts + 1, **values)
+            )
+
+    def mark_printed(self, job_id: str) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        self._update(job_id, status=JobStatus.PRINTED.value, last_error=None, printed_at=now)
+
+    def mark_attempt_failed(self, job_id: str, error: str, next_try_at: float) -> None:
+        self._update(job_id, last_error=error[:1000], next_try_at=naive_utc(next_try_at))
+
+    def mark_failed(self, job_id: str, error: str) -> None:
+        self._update(job_id, status=JobStatus.FAILED.value, last_error=error[:1000])
+
+    def due_now(self, now: float) -> None:
+        """Make every pending job of this printer due at once (its printer or agent just came back)."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
+                .values(next_try_at=naive_utc(now))
+            )
