@@ -1,22 +1,21 @@
-"""Tabour: queue management for citizen-service halls. `create_app()` wires the pieces, nothing more."""
+"""Tabour: queue management for citizen-service halls. `create_app()` wires the pieces, nothing more.
+
+The steps, in order: settings -> Flask config -> database (migrated) and catalog -> extensions
+(translations, CSRF, sessions, Socket.IO and its publisher) -> blueprints -> background workers
+(built here, started only by run.py) -> error pages and CLI.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from .extensions import Runtime
 from .settings import Settings
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
     """Build the app from settings (or from the environment: TABOUR_CONFIG, TABOUR_DATABASE_URL, ...)."""
-    from . import cli, extensions, i18n, staff_login
-    from .realtime import register_namespaces
-    from .realtime.publisher import Publisher
-    from .services.accounts import TokenSigner
-    from .services.catalog import sync_catalog
-    from .store.database import Database
-    from .store.migrate import upgrade
-    from .web import api, auth, counter, display, home, join, kiosk, supervisor, track
+    from . import cli
     from .web.errors import register_error_handlers
 
     if settings is None:
@@ -24,47 +23,75 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 
         settings, _first_run = settings_from_environment()
     app = Flask(__name__, instance_path=settings.instance_path)
+    _configure(app, settings)
+    rt = _init_runtime(app, settings, migrate)
+    _init_extensions(app, rt)
+    _register_blueprints(app)
+    _init_workers(app, rt)
+    register_error_handlers(app)
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.testing,
-        JSON_AS_ASCII=False,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic stays Arabic in JSON
+
+
+def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
+    """The database (brought to the models' schema), the catalog synced from config.yaml, the signer."""
+    from .services.accounts import TokenSigner
+    from .services.catalog import sync_catalog
+    from .store.database import Database
+    from .store.migrate import upgrade
 
     if migrate:
         upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:
         catalog = sync_catalog(session, settings.hall)
-    rt = extensions.Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key))
+    rt = Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key))
     app.extensions["tabour"] = rt
+    return rt
+
+
+def _init_extensions(app: Flask, rt: Runtime) -> None:
+    from . import extensions, i18n, staff_login
+    from .realtime import register_namespaces
+    from .realtime.publisher import Publisher
 
     i18n.init_i18n(app)
     extensions.csrf.init_app(app)
     staff_login.init_login(app)
     extensions.socketio.init_app(
         app,
-        async_mode=None,
-        message_queue=settings.redis_url,
-        cors_allowed_origins=[settings.public_url],
+        async_mode=None,  # gevent when run.py patched the process, threading in plain scripts
+        message_queue=rt.settings.redis_url,
+        cors_allowed_origins=[rt.settings.public_url],
         transports=["websocket", "polling"],
     )
     register_namespaces(extensions.socketio)
-    rt.publisher = Publisher(extensions.socketio, db, catalog)
+    rt.publisher = Publisher(extensions.socketio, rt.db, rt.catalog)
 
-    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join):
+
+def _register_blueprints(app: Flask) -> None:
+    from .web import api, auth, counter, display, home, join, kiosk, outbox, print_jobs, supervisor, track
+
+    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox):
         app.register_blueprint(module.bp)
+
+
+def _init_workers(app: Flask, rt: Runtime) -> None:
+    """Kiosk printing, visitor notifications and the expiry of remote holds; run.py starts them."""
+    from .extensions import socketio
+    from .web.kiosk import make_print_worker
     from .web.visitor_setup import init_visitor
 
-    init_visitor(app, rt)  # notification outbox + worker, remote-hold expiry, staff outbox API
-    # Kiosk printing: the print-job API and the print worker (started by run.py, not here).
-    from .web import print_jobs
-
-    app.register_blueprint(print_jobs.bp)
-    rt.workers["print"] = kiosk.make_print_worker(rt, extensions.socketio)
-    register_error_handlers(app)
-    cli.register(app)
-    return app
+    init_visitor(app, rt)
+    rt.workers["print"] = make_print_worker(rt, socketio)

@@ -93,7 +93,7 @@ def _candidates(session: Session, centre: CentreCatalog, services: list[str]) ->
     ]
 
 
-def _claim(session: Session, ticket_id: int, counter: Counter, now: datetime) -> Ticket | None:
+def _claim(session: Session, ticket_id: int) -> Ticket | None:
     """Take one waiting ticket for this counter (one UPDATE ... RETURNING), or None if another
     counter got it first."""
     if session.get_bind().dialect.name == "postgresql":
@@ -107,7 +107,7 @@ def _claim(session: Session, ticket_id: int, counter: Counter, now: datetime) ->
     claimed = session.scalars(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called", called_at=now, counter_id=counter.id)
+        .values(status="called")  # the rest is set on the object, so the flush sees the call
         .returning(Ticket)
         .execution_options(populate_existing=True)
     ).first()
@@ -180,7 +180,7 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
         counter.priority_streak,
     )
     for candidate in ordered:
-        claimed = _claim(session, candidate.ticket_id, counter, now)
+        claimed = _claim(session, candidate.ticket_id)
         if claimed is not None:
             events += _called(session, centre, counter, claimed, actor, now)
             return CounterResult(counter, claimed, tuple(events))
@@ -203,7 +203,7 @@ def call_number(
     ).first()
     if ticket is None:
         raise NotFound("unknown_number", number=number)
-    claimed = _claim(session, ticket.id, counter, now) if ticket.status == rules.Status.WAITING else None
+    claimed = _claim(session, ticket.id) if ticket.status == rules.Status.WAITING else None
     if claimed is None:
         raise Conflict("invalid_transition", action="call", status=ticket.status)
     events += _called(session, centre, counter, claimed, actor, now)

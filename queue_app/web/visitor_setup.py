@@ -1,6 +1,6 @@
 """Wiring of the visitor features that are not a page: the notification outbox (a session listener),
-its sending worker, the expiry of remote holds, and the staff API over the outbox. Called once by
-create_app; nothing starts here (run.py starts `runtime().workers`)."""
+its sending worker and the expiry of remote holds. Called once by create_app; nothing starts here
+(run.py starts `runtime().workers`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from ..notifications.texts import message_text
 from ..services import remote
 from ..services.notify import OutboxRecorder
 from ..store.database import utcnow
-from . import outbox
 
 
 def init_visitor(app: Flask, rt: Runtime) -> None:
@@ -37,4 +36,3 @@ def init_visitor(app: Flask, rt: Runtime) -> None:
             rt.publisher.publish(events)
 
     rt.workers["remote_holds"] = HoldExpiryWorker(sweep_holds)
-    app.register_blueprint(outbox.bp)
