@@ -73,7 +73,7 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
         app,
         async_mode=None,  # gevent when run.py patched the process, threading in plain scripts
         message_queue=rt.settings.redis_url,
-        cors_allowed_origins=[rt.settings.public_url],
+        # no cors_allowed_origins: same origin only, whatever address the hall's devices use
         transports=["websocket", "polling"],
     )
     register_namespaces(extensions.socketio)
