@@ -37,7 +37,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 %.mo: %.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -i $< -o $@
+	@$(VENV)/bin/pybabel compile -i $< -o $@
 
 translations: $(MO_FILES) ## Compile the translation catalogues
 

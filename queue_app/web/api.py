@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -12,7 +10,7 @@ from ..domain.errors import InvalidInput
 from ..extensions import csrf, runtime
 from ..services import accounts, audit, counters, hall, tickets
 from ..services.accounts import DeviceIdentity
-from ..services.counters import Actor, CounterResult
+from ..services.counters import Actor
 from ..services.events import Event
 from ..store.database import utcnow
 from .access import require_issuer, require_staff
@@ -145,21 +143,6 @@ def hall_view(centre: str) -> Any:
         return jsonify(hall.hall_snapshot(session, entry, utcnow()))
 
 
-CounterAction = Callable[[Any, Any, str, Actor, datetime, dict[str, Any]], CounterResult]
-
-COUNTER_ACTIONS: dict[str, CounterAction] = {
-    "call-next": lambda s, c, k, a, now, d: counters.call_next(s, c, k, a, now),
-    "recall": lambda s, c, k, a, now, d: counters.recall(s, c, k, a, now),
-    "start": lambda s, c, k, a, now, d: counters.start(s, c, k, a, now),
-    "complete": lambda s, c, k, a, now, d: counters.complete(s, c, k, a, now),
-    "no-show": lambda s, c, k, a, now, d: counters.no_show(s, c, k, a, now),
-    "transfer": lambda s, c, k, a, now, d: counters.transfer(s, c, k, str(field(d, "service")), d.get("note"), a, now),
-    "call": lambda s, c, k, a, now, d: counters.call_number(s, c, k, str(field(d, "number")), a, now),
-    "pause": lambda s, c, k, a, now, d: counters.pause(s, c, k, d.get("reason"), a, now),
-    "resume": lambda s, c, k, a, now, d: counters.resume(s, c, k, a, now),
-}
-
-
 def counter_action(centre: str, counter: str, action: str) -> Any:
     """Run one counter action for a staff member of this centre; the shared body of every action route."""
     rt = runtime()
@@ -168,7 +151,7 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     entry.counter_id(counter)
     data = json_body()
     with rt.db.transaction() as session:
-        result = COUNTER_ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
+        result = counters.ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
         ticket_body = ticket_json(session, entry, result.ticket) if result.ticket is not None else None
         counter_state = {"code": counter, "state": result.counter.state, "pause_reason": result.counter.pause_reason}
     publish(result.events)
@@ -177,7 +160,7 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     return jsonify({"counter": counter_state, "ticket": ticket_body} if action in ("pause", "resume") else ticket_body)
 
 
-for _action in COUNTER_ACTIONS:
+for _action in counters.ACTIONS:
     bp.add_url_rule(
         f"/centres/<centre>/counters/<counter>/{_action}",
         endpoint=f"counter_{_action.replace('-', '_')}",

@@ -8,7 +8,6 @@ Live counts arrive over Socket.IO (`/hall`, the centre's room): the page never p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +16,12 @@ from flask_babel import gettext
 from flask_login import logout_user
 from sqlalchemy.orm import Session
 
-from ..domain.errors import Conflict, InvalidInput, QueueError
+from ..domain.errors import Conflict, QueueError
 from ..extensions import runtime
 from ..services import audit, counters
 from ..services.accounts import StaffIdentity
 from ..services.catalog import CentreCatalog
-from ..services.counters import Actor, CounterResult
+from ..services.counters import Actor
 from ..services.events import Event
 from ..services.queue_state import counter_services, waiting_by_service
 from ..store.database import utcnow
@@ -33,28 +32,6 @@ from .staff_pages import client_script_url, staff_for_page
 bp = Blueprint("counter", __name__)
 
 PAUSE_REASONS = ("prayer", "break", "meeting", "technical", "other")
-
-# One row per console action: (service call, message after success). Each takes the form's fields.
-ConsoleAction = Callable[[Session, CentreCatalog, str, Actor, datetime, dict[str, str]], CounterResult]
-
-ACTIONS: dict[str, ConsoleAction] = {
-    "call-next": lambda s, c, k, a, now, f: counters.call_next(s, c, k, a, now),
-    "recall": lambda s, c, k, a, now, f: counters.recall(s, c, k, a, now),
-    "start": lambda s, c, k, a, now, f: counters.start(s, c, k, a, now),
-    "complete": lambda s, c, k, a, now, f: counters.complete(s, c, k, a, now),
-    "no-show": lambda s, c, k, a, now, f: counters.no_show(s, c, k, a, now),
-    "transfer": lambda s, c, k, a, now, f: counters.transfer(s, c, k, _required(f, "service"), f.get("note"), a, now),
-    "call": lambda s, c, k, a, now, f: counters.call_number(s, c, k, _required(f, "number"), a, now),
-    "pause": lambda s, c, k, a, now, f: counters.pause(s, c, k, _pause_reason(f), a, now),
-    "resume": lambda s, c, k, a, now, f: counters.resume(s, c, k, a, now),
-}
-
-
-def _required(form: dict[str, str], name: str) -> str:
-    value = (form.get(name) or "").strip()
-    if not value:
-        raise InvalidInput("missing_field", field=name)
-    return value
 
 
 def _pause_reason(form: dict[str, str]) -> str | None:
@@ -256,7 +233,8 @@ def run_action(centre: str, code: str, action: str) -> Any:
         if _held_by_other(counter, who):
             holder = db.get(User, counter.user_id)
             raise Conflict("counter_taken", counter=code, clerk=holder.username if holder else "?")
-        result = ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
+        form["reason"] = _pause_reason(form) or ""
+        result = counters.ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
         db.flush()
         state = console_state(db, entry, code, now)
     _publish(result.events)
@@ -298,7 +276,7 @@ def refused(error: QueueError) -> Any:
     return redirect(url_for("counter.page", centre=request.view_args.get("centre", "") if request.view_args else ""))
 
 
-for _action in ACTIONS:
+for _action in counters.ACTIONS:
     bp.add_url_rule(
         f"/counter/<centre>/<code>/{_action}",
         endpoint=f"action_{_action.replace('-', '_')}",
