@@ -50,6 +50,12 @@ def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServe
         url, json={"service": "traffic", "transactions": 7}, headers={**kiosk, "Accept-Language": "ar"}
     )
     assert arabic.json()["error"]["code"] == "invalid_transactions"
+    english = requests.post(
+        url, json={"service": "traffic", "transactions": 7}, headers={**kiosk, "Accept-Language": "en"}
+    )
+    assert english.json()["error"]["message"] == "The number of transactions must be between 1 and 5."
+    assert arabic.json()["error"]["message"] != english.json()["error"]["message"]  # the catalogue is compiled
+    assert any("\u0600" <= ch <= "\u06ff" for ch in arabic.json()["error"]["message"])
     assert requests.post(url, json={"service": "traffic"}).json()["error"]["code"] == "login_required"
     other_kiosk = live_server.device("kiosk", "k1", centre="other")
     assert requests.post(url, json={"service": "traffic"}, headers=other_kiosk).status_code == 403
