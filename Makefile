@@ -16,7 +16,7 @@ TRANSLATION_DIRS := $(wildcard queue_app/translations/*)
 PO_FILES    := $(wildcard queue_app/translations/*/*/LC_MESSAGES/messages.po)
 MO_FILES    := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint format typecheck pytest bench translations clean apt-run apt-test
+.PHONY: help run test lint format typecheck pytest bench screenshots translations clean apt-run apt-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ pytest: apt-test $(VENV)/.installed translations ## Run the test suite (PostgreS
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## Lint, type-check and run every test
+
+screenshots: ## Refresh the README's screenshots (docs/screenshots) from the browser tests
+	TABOUR_UPDATE_SCREENSHOTS=1 $(MAKE) pytest PYTEST_ARGS="-m browser"
 
 bench: $(VENV)/.installed translations ## Run the benchmarks in bench/ (see docs/benchmarks.md)
 	$(PY) bench/run_all.py

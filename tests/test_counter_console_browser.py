@@ -4,7 +4,6 @@ no-show, pause and resume through the page."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,10 @@ import pytest
 import requests
 import socketio
 
+from tests.support.screenshots import save_screenshot
 from tests.support.server import LiveServer
 
 SHOWS = "!document.getElementById('ticket').hidden && document.getElementById('ticket-number').textContent === '%s'"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def issue(server: LiveServer, headers: dict[str, str], service: str = "traffic") -> str:
@@ -28,16 +27,7 @@ def issue(server: LiveServer, headers: dict[str, str], service: str = "traffic")
 
 
 def shoot(page: Any, artifacts: Path, name: str) -> None:
-    """Screenshot to the test artifacts and to docs/screenshots (palette PNG, < 300 KB)."""
-    from PIL import Image
-
-    target = artifacts / f"{name}.png"
-    page.screenshot(path=str(target), full_page=True)
-    with Image.open(target) as image:
-        image.convert("RGB").quantize(colors=128).save(target, optimize=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(target, SCREENSHOTS / f"{name}.png")
-    assert (SCREENSHOTS / f"{name}.png").stat().st_size < 300_000
+    save_screenshot(page, artifacts, name, full_page=True)
 
 
 class HallListener:

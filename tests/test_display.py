@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,9 @@ import pytest
 import requests
 
 from displays.announcer import wav_seconds
+from tests.support.screenshots import save_screenshot
 from tests.support.server import LiveServer
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 FULL_HD = {"width": 1920, "height": 1080}
 
 
@@ -38,16 +36,7 @@ def open_paired(browser: Any, server: LiveServer, code: str = "hall") -> tuple[A
 
 
 def shoot(page: Any, artifacts: Path, name: str) -> None:
-    """Screenshot to the test artifacts and to docs/screenshots (kept small: palette PNG)."""
-    from PIL import Image
-
-    target = artifacts / f"{name}.png"
-    page.screenshot(path=str(target))
-    with Image.open(target) as image:
-        image.convert("RGB").quantize(colors=128).save(target, optimize=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(target, SCREENSHOTS / f"{name}.png")
-    assert (SCREENSHOTS / f"{name}.png").stat().st_size < 300_000
+    save_screenshot(page, artifacts, name)
 
 
 @pytest.mark.browser

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,8 @@ import pytest
 from tests.printing.escpos_decode import decode
 from tests.printing.fake_printer import FakePrinter
 from tests.support.print_server import PrintServer, start_print_server, wait_for
-from tests.support.server import ROOT, free_port
-
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.support.screenshots import save_screenshot
+from tests.support.server import free_port
 
 
 @pytest.fixture
@@ -29,11 +27,7 @@ def server(tmp_path: Path, printer_port: int) -> Iterator[PrintServer]:
 
 
 def shot(page, artifacts: Path, name: str, keep: bool = False) -> None:  # type: ignore[no-untyped-def]
-    path = artifacts / f"kiosk-{name}.png"
-    page.screenshot(path=str(path))
-    if keep:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SCREENSHOTS / path.name)
+    save_screenshot(page, artifacts, f"kiosk-{name}", readme=keep)
 
 
 @pytest.mark.browser

@@ -4,7 +4,6 @@ tracking page, the kiosk checks the ticket in, and only then may call-next call 
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.screenshots import save_screenshot
 from tests.support.server import ROOT, LiveServer
 
 VISITOR_CONFIG = ROOT / "tests" / "fixtures" / "visitor_config.yaml"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -46,11 +45,7 @@ def result(page, kind: str):  # type: ignore[no-untyped-def]
 
 
 def shot(page, artifacts: Path, name: str, keep: bool = False) -> None:  # type: ignore[no-untyped-def]
-    path = artifacts / f"kiosk-{name}.png"
-    page.screenshot(path=str(path))
-    if keep:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SCREENSHOTS / path.name)
+    save_screenshot(page, artifacts, f"kiosk-{name}", readme=keep)
 
 
 def test_check_in_response_says_whether_anything_changed(server: LiveServer) -> None:

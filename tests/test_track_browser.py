@@ -3,7 +3,6 @@ the rating stored, and the polling fallback with websockets blocked."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.support.server import ROOT, LiveServer
+from tests.support.screenshots import save_screenshot
+from tests.support.server import LiveServer
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-SHOTS = ROOT / "docs" / "screenshots"
 
 
 def issue(server: LiveServer, **body: object) -> dict:
@@ -28,9 +27,7 @@ def issue(server: LiveServer, **body: object) -> dict:
 
 
 def shot(page, artifacts: Path, name: str) -> None:
-    page.screenshot(path=str(artifacts / f"{name}.png"))
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(artifacts / f"{name}.png", SHOTS / f"{name}.png")
+    save_screenshot(page, artifacts, name)
 
 
 @pytest.mark.browser
