@@ -7,16 +7,14 @@ FOR UPDATE SKIP LOCKED so a busy row is skipped rather than waited for. On SQLit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
 from ..store.models import Counter, StaffEvent, Ticket
 from .catalog import CentreCatalog
@@ -385,32 +383,3 @@ def _staff_event(
     session.add(
         StaffEvent(centre_id=centre.id, user_id=actor.user_id, counter_id=counter.id, kind=kind, reason=reason, at=now)
     )
-
-
-def _required(fields: Mapping[str, Any], name: str) -> str:
-    value = str(fields.get(name) or "").strip()
-    if not value:
-        raise InvalidInput("missing_field", field=name)
-    return value
-
-
-def _optional(fields: Mapping[str, Any], name: str) -> str | None:
-    value = fields.get(name)
-    return str(value) if value not in (None, "") else None
-
-
-CounterAction = Callable[[Session, CentreCatalog, str, Actor, datetime, Mapping[str, Any]], CounterResult]
-
-#: Every counter action by its URL name, taking its inputs from a plain mapping (JSON body or form):
-#: the API and the clerk's console share this one table.
-ACTIONS: dict[str, CounterAction] = {
-    "call-next": lambda s, c, k, a, now, f: call_next(s, c, k, a, now),
-    "recall": lambda s, c, k, a, now, f: recall(s, c, k, a, now),
-    "start": lambda s, c, k, a, now, f: start(s, c, k, a, now),
-    "complete": lambda s, c, k, a, now, f: complete(s, c, k, a, now),
-    "no-show": lambda s, c, k, a, now, f: no_show(s, c, k, a, now),
-    "transfer": lambda s, c, k, a, now, f: transfer(s, c, k, _required(f, "service"), _optional(f, "note"), a, now),
-    "call": lambda s, c, k, a, now, f: call_number(s, c, k, _required(f, "number"), a, now),
-    "pause": lambda s, c, k, a, now, f: pause(s, c, k, _optional(f, "reason"), a, now),
-    "resume": lambda s, c, k, a, now, f: resume(s, c, k, a, now),
-}

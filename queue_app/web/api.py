@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..domain.errors import InvalidInput
 from ..extensions import csrf, runtime
-from ..services import accounts, audit, counters, hall, tickets
+from ..services import accounts, audit, counter_actions, hall, tickets
 from ..services.accounts import DeviceIdentity
 from ..services.counters import Actor
 from ..services.events import Event
@@ -151,7 +151,7 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     entry.counter_id(counter)
     data = json_body()
     with rt.db.transaction() as session:
-        result = counters.ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
+        result = counter_actions.ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
         ticket_body = ticket_json(session, entry, result.ticket) if result.ticket is not None else None
         counter_state = {"code": counter, "state": result.counter.state, "pause_reason": result.counter.pause_reason}
     publish(result.events)
@@ -160,7 +160,7 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     return jsonify({"counter": counter_state, "ticket": ticket_body} if action in ("pause", "resume") else ticket_body)
 
 
-for _action in counters.ACTIONS:
+for _action in counter_actions.ACTIONS:
     bp.add_url_rule(
         f"/centres/<centre>/counters/<counter>/{_action}",
         endpoint=f"counter_{_action.replace('-', '_')}",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import Conflict, QueueError
 from ..extensions import runtime
-from ..services import audit, counters
+from ..services import audit, counter_actions, counters
 from ..services.accounts import StaffIdentity
 from ..services.catalog import CentreCatalog
 from ..services.counters import Actor
@@ -234,7 +234,7 @@ def run_action(centre: str, code: str, action: str) -> Any:
             holder = db.get(User, counter.user_id)
             raise Conflict("counter_taken", counter=code, clerk=holder.username if holder else "?")
         form["reason"] = _pause_reason(form) or ""
-        result = counters.ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
+        result = counter_actions.ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
         db.flush()
         state = console_state(db, entry, code, now)
     _publish(result.events)
@@ -276,7 +276,7 @@ def refused(error: QueueError) -> Any:
     return redirect(url_for("counter.page", centre=request.view_args.get("centre", "") if request.view_args else ""))
 
 
-for _action in counters.ACTIONS:
+for _action in counter_actions.ACTIONS:
     bp.add_url_rule(
         f"/counter/<centre>/<code>/{_action}",
         endpoint=f"action_{_action.replace('-', '_')}",

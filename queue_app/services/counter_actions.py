@@ -1,0 +1,44 @@
+"""Every counter action by its URL name, taking its inputs from a plain mapping (a JSON body or a
+form): the API and the clerk's console share this one table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidInput
+from . import counters
+from .catalog import CentreCatalog
+from .counters import Actor, CounterResult
+
+
+def _required(fields: Mapping[str, Any], name: str) -> str:
+    value = str(fields.get(name) or "").strip()
+    if not value:
+        raise InvalidInput("missing_field", field=name)
+    return value
+
+
+def _optional(fields: Mapping[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    return str(value) if value not in (None, "") else None
+
+
+CounterAction = Callable[[Session, CentreCatalog, str, Actor, datetime, Mapping[str, Any]], CounterResult]
+
+ACTIONS: dict[str, CounterAction] = {
+    "call-next": lambda s, c, k, a, now, f: counters.call_next(s, c, k, a, now),
+    "recall": lambda s, c, k, a, now, f: counters.recall(s, c, k, a, now),
+    "start": lambda s, c, k, a, now, f: counters.start(s, c, k, a, now),
+    "complete": lambda s, c, k, a, now, f: counters.complete(s, c, k, a, now),
+    "no-show": lambda s, c, k, a, now, f: counters.no_show(s, c, k, a, now),
+    "transfer": lambda s, c, k, a, now, f: counters.transfer(
+        s, c, k, _required(f, "service"), _optional(f, "note"), a, now
+    ),
+    "call": lambda s, c, k, a, now, f: counters.call_number(s, c, k, _required(f, "number"), a, now),
+    "pause": lambda s, c, k, a, now, f: counters.pause(s, c, k, _optional(f, "reason"), a, now),
+    "resume": lambda s, c, k, a, now, f: counters.resume(s, c, k, a, now),
+}
