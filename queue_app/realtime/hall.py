@@ -9,24 +9,15 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from ..extensions import runtime
-from ..services import accounts
-from ..services.accounts import Unauthorized
+from .auth import auth_token, device_from_auth
 from .publisher import centre_room, zone_room
 
 
 class HallNamespace(Namespace):
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
-        token = (auth or {}).get("token") if isinstance(auth, dict) else None
-        if token:
-            try:
-                with rt.db.reading() as session:
-                    device = accounts.device_for_token(session, str(token))
-            except Unauthorized:
-                raise ConnectionRefusedError("bad_device_token") from None
-            if device.kind != "display":
-                raise ConnectionRefusedError("device_not_allowed")
-            centre = rt.catalog.by_id(device.centre_id)
+        if auth_token(auth):
+            device, centre = device_from_auth(auth, "display")
             display = centre.config.display(device.code)
             if display is None:  # paired once, since removed from config.yaml
                 raise ConnectionRefusedError("unknown_display")

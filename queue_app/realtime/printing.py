@@ -21,9 +21,8 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 from printers import PrinterStatus, PrinterUnavailable
 
 from ..extensions import runtime
-from ..services import accounts
-from ..services.accounts import Unauthorized
 from ..services.printing import printer_key
+from .auth import device_from_auth
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +96,7 @@ class PrintNamespace(Namespace):
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not token:
-            raise ConnectionRefusedError("unauthorized")
-        try:
-            with rt.db.reading() as session:
-                device = accounts.device_for_token(session, str(token))
-        except Unauthorized:
-            raise ConnectionRefusedError("bad_device_token") from None
-        if device.kind != "kiosk":
-            raise ConnectionRefusedError("device_not_allowed")
-        centre = rt.catalog.by_id(device.centre_id)
+        device, centre = device_from_auth(auth, "kiosk")
         kiosk = centre.config.kiosk(device.code)
         worker = rt.workers.get("print")
         if kiosk is None or kiosk.printer is None or kiosk.printer.backend != "agent" or worker is None:

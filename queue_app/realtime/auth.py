@@ -1,0 +1,33 @@
+"""Who connects: a paired device proves itself with its token in the Socket.IO connect `auth`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_socketio import ConnectionRefusedError
+
+from ..extensions import runtime
+from ..services import accounts
+from ..services.accounts import DeviceIdentity, Unauthorized
+from ..services.catalog import CentreCatalog
+
+
+def auth_token(auth: Any) -> str | None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    return str(token) if token else None
+
+
+def device_from_auth(auth: Any, kind: str) -> tuple[DeviceIdentity, CentreCatalog]:
+    """The device of `kind` behind the connect payload, and its centre; refuse anything else."""
+    token = auth_token(auth)
+    if token is None:
+        raise ConnectionRefusedError("unauthorized")
+    rt = runtime()
+    try:
+        with rt.db.reading() as session:
+            device = accounts.device_for_token(session, token)
+    except Unauthorized:
+        raise ConnectionRefusedError("bad_device_token") from None
+    if device.kind != kind:
+        raise ConnectionRefusedError("device_not_allowed")
+    return device, rt.catalog.by_id(device.centre_id)
