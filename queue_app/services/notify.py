@@ -125,9 +125,17 @@ class OutboxRecorder:
             return []
         centre = self.catalog.by_id(centre_id)
         boosts = centre.config.priority.boosts()
-        waiting = list(
-            session.scalars(select(Ticket).where(Ticket.service_id == service_id, Ticket.status == "waiting"))
-        )
+        # the front of the queue is among the first few of each priority class: read only those
+        waiting = [
+            ticket
+            for priority in ("none", "elderly", "disabled")
+            for ticket in session.scalars(
+                select(Ticket)
+                .where(Ticket.service_id == service_id, Ticket.status == "waiting", Ticket.priority == priority)
+                .order_by(Ticket.queued_at, Ticket.id)
+                .limit(self.config.ahead + 1)
+            )
+        ]
         waiting.sort(key=lambda t: (t.queued_at - timedelta(minutes=boosts.get(t.priority, 0)), t.id))
         near = waiting[: self.config.ahead + 1]
         if not near:
