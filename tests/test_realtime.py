@@ -130,3 +130,15 @@ def test_call_on_one_process_reaches_a_display_on_another(tmp_path: Path, postgr
             second.stop()
     finally:
         first.stop()
+
+
+def test_snapshot_goes_only_to_the_screen_that_connects(live_server: LiveServer) -> None:
+    """A screen gets one snapshot when it connects, not one more each time another screen connects."""
+    auth = {"token": live_server.tokens[("test", "display", "hall")]}
+    with hall_client(live_server.url, auth) as first:
+        first.wait("hall_snapshot")
+        with hall_client(live_server.url, auth) as second:
+            second.wait("hall_snapshot")
+            time.sleep(0.5)
+            later = [name for name, _data in list(first.events.queue)]
+            assert "hall_snapshot" not in later, later

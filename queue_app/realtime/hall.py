@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
@@ -40,4 +41,5 @@ class HallNamespace(Namespace):
             snapshot_centre = centre
         else:
             raise ConnectionRefusedError("unauthorized")
-        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code))
+        # to this client only: a namespace's emit() without `to` would send it to every connected screen
+        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code), room=request.sid)
