@@ -42,4 +42,5 @@ class HallNamespace(Namespace):
         else:
             raise ConnectionRefusedError("unauthorized")
         # to this client only: a namespace's emit() without `to` would send it to every connected screen
-        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code), room=request.sid)
+        sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code), room=sid)
