@@ -160,8 +160,9 @@ def test_gevent_is_patched_in_run_py_only() -> None:
 
 def test_only_the_publisher_emits() -> None:
     """Realtime goes out through one door: `.emit(` appears in realtime/publisher.py and nowhere else
-    in the server. A namespace may answer the one client it talks to (`self.emit(...)` without
-    `to`/`room`/`broadcast`, e.g. the snapshot on connect); broadcasts are the publisher's."""
+    in the server. A namespace may answer the one client it talks to, and must say so: Flask-SocketIO's
+    `Namespace.emit` without a room broadcasts to the whole namespace (a bug this test once allowed),
+    so only `self.emit(..., room=sid)` is accepted outside the publisher."""
     found = []
     for path in python_files("queue_app"):
         if path == ROOT / "queue_app/realtime/publisher.py":
@@ -169,7 +170,9 @@ def test_only_the_publisher_emits() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit":
                 to_self = isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
-                if to_self and not {k.arg for k in node.keywords} & {"to", "room", "broadcast", "namespace"}:
+                rooms = [k.value for k in node.keywords if k.arg in ("room", "to")]
+                to_sender = len(rooms) == 1 and isinstance(rooms[0], ast.Name) and rooms[0].id == "sid"
+                if to_self and to_sender:
                     continue
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, "emit outside the publisher:\n" + "\n".join(found)
