@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from queue_app.services import counters
 from queue_app.services.notify import OutboxRecorder
@@ -16,7 +16,7 @@ from queue_app.store.models import Notification, Ticket
 def test_a_call_notifies_the_tickets_it_brings_near_the_front_once(database, catalog) -> None:
     config = Notifications(channel="log", events=["ahead"], ahead=2)
     recorder = OutboxRecorder(config, catalog, "http://hall.example")
-    event.listen(database.sessions, "after_flush", recorder.after_flush)
+    recorder.attach(database)
     centre = catalog.centre("test")
     start = datetime(2026, 1, 10, 7, 0)  # 10:00 in Kuwait: one business day for the whole test
     with database.transaction() as session:

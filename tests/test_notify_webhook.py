@@ -112,9 +112,8 @@ def test_worker_marks_failed_and_staff_can_retry(database, catalog) -> None:
         events=["issued", "ahead", "called", "done"],
     )
     recorder = OutboxRecorder(config, catalog, "http://hall.example")
-    from sqlalchemy import event
 
-    event.listen(database.sessions, "after_flush", recorder.after_flush)
+    recorder.attach(database)
     centre = catalog.centre("test")
     with database.transaction() as session:
         for _ in range(5):

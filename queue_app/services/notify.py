@@ -1,25 +1,57 @@
 """The notification outbox: rows written in the same transaction as the ticket change, sent later.
 
-`OutboxRecorder` listens to the session's flushes (so every use case that changes a ticket, through
-any handler, fills the outbox without knowing about it) and inserts `Notification` rows with plain
-values: the event, the ticket's number, service, counter, people ahead, links. The worker in
-queue_app/notifications sends them after the commit; nothing here does network I/O.
+`OutboxRecorder.on_transition` is called by `tickets.record_event`, the one function every ticket
+transition goes through (ORM use cases and the plain-SQL hot paths alike), inside its transaction. It
+inserts `Notification` rows with plain values: the event, the ticket's number, service, counter,
+people ahead, links. The worker in queue_app/notifications sends them after the commit; nothing here
+does network I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy import bindparam, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from ..settings import Notifications
-from ..store.models import Notification, Ticket
+from ..store.database import Database
+from ..store.models import Notification, Ticket, table
 from .catalog import Catalog, CentreCatalog
 
 PENDING_FLAG = "tabour_notifications"
+SESSION_KEY = "tabour_outbox"  # Session.info key under which record_event() finds the recorder
+NOTIFICATIONS = table(Notification)
+TICKETS = table(Ticket)
+
+# transition (the ticket_events kind) -> the message it sends
+MESSAGES = {"issued": "issued", "called": "called", "recalled": "called", "done": "done"}
+
+
+class TicketFacts(Protocol):
+    """What a message needs of a ticket: an ORM `Ticket`, a Core row or a `TicketRecord` all have it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def centre_id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def tracking_code(self) -> str: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def counter_id(self) -> int | None: ...
 
 
 def tracking_link(public_url: str, tracking_code: str) -> str:
@@ -29,8 +61,8 @@ def tracking_link(public_url: str, tracking_code: str) -> str:
 
 
 class OutboxRecorder:
-    """An `after_flush` listener: ticket issued, called (or recalled), done, and "N ahead" for the
-    tickets a call moved up. The SMS channel only writes rows for tickets with a phone number."""
+    """Messages for a ticket issued, called (or recalled), done, and "N ahead" for the tickets a call
+    moved up. The SMS channel only writes rows for tickets with a phone number."""
 
     def __init__(self, config: Notifications, catalog: Catalog, public_url: str) -> None:
         self.config = config
@@ -38,28 +70,28 @@ class OutboxRecorder:
         self.public_url = public_url
         self.on_commit: Callable[[], None] | None = None
 
-    def wants(self, ticket: Ticket, event: str) -> bool:
+    def attach(self, db: Database) -> None:
+        """Make every session of `db` carry this recorder, and wake `on_commit` after a commit that
+        wrote messages."""
+        db.sessions.configure(info={SESSION_KEY: self})
+        sa_event.listen(db.sessions, "after_commit", self.after_commit)
+        sa_event.listen(db.sessions, "after_rollback", self.after_rollback)
+
+    def wants(self, ticket: TicketFacts, event: str) -> bool:
         if event not in self.config.events:
             return False
         return self.config.channel != "sms" or bool(ticket.phone)
 
-    def after_flush(self, session: Session, _context: Any) -> None:
-        rows: list[dict[str, Any]] = []
-        moved: set[tuple[int, int]] = set()
-        for obj in list(session.new) + list(session.dirty):
-            if not isinstance(obj, Ticket) or obj.id is None:
-                continue
-            event = self._event_of(obj, obj in session.new)
-            if event is None:
-                continue
-            if event == "called":
-                moved.add((obj.centre_id, obj.service_id))
-            if self.wants(obj, event):
-                rows.append(self._row(obj, event, None))
-        for centre_id, service_id in moved:
-            rows += self._ahead_rows(session, centre_id, service_id)
+    def on_transition(self, session: Session, ticket: TicketFacts, kind: str, at: datetime) -> None:
+        """A ticket went through transition `kind` at `at` (its new state already written)."""
+        event = MESSAGES.get(kind)
+        if event is None:
+            return
+        rows = [self._row(ticket, event, None, at)] if self.wants(ticket, event) else []
+        if event == "called":
+            rows += self._ahead_rows(session, ticket.centre_id, ticket.service_id, at)
         if rows:
-            session.execute(insert(Notification), rows)
+            session.execute(NOTIFICATIONS.insert(), rows)
             session.info[PENDING_FLAG] = True
 
     def after_commit(self, session: Session) -> None:
@@ -69,22 +101,7 @@ class OutboxRecorder:
     def after_rollback(self, session: Session) -> None:
         session.info.pop(PENDING_FLAG, None)
 
-    @staticmethod
-    def _event_of(ticket: Ticket, is_new: bool) -> str | None:
-        if is_new:
-            return "issued"
-        called_at = attributes.get_history(ticket, "called_at")
-        recalls = attributes.get_history(ticket, "recalls")
-        if ticket.status == "called" and (
-            (called_at.added and called_at.added[0] is not None) or (recalls.added and recalls.deleted)
-        ):
-            return "called"
-        status = attributes.get_history(ticket, "status")
-        if status.added and status.added[0] == "done" and status.deleted:
-            return "done"
-        return None
-
-    def _row(self, ticket: Ticket, event: str, ahead: int | None) -> dict[str, Any]:
+    def _row(self, ticket: TicketFacts, event: str, ahead: int | None, at: datetime) -> dict[str, Any]:
         centre = self.catalog.by_id(ticket.centre_id)
         service = centre.service_code(ticket.service_id)
         payload: dict[str, Any] = {
@@ -115,11 +132,11 @@ class OutboxRecorder:
             "payload": payload,
             "status": "pending",
             "attempts": 0,
-            "created_at": ticket_now(ticket),
+            "created_at": at,
             "next_try_at": None,
         }
 
-    def _ahead_rows(self, session: Session, centre_id: int, service_id: int) -> list[dict[str, Any]]:
+    def _ahead_rows(self, session: Session, centre_id: int, service_id: int, at: datetime) -> list[dict[str, Any]]:
         """Waiting tickets of a service that a call brought to `ahead` or fewer people ahead, once each."""
         if "ahead" not in self.config.events:
             return []
@@ -127,13 +144,10 @@ class OutboxRecorder:
         boosts = centre.config.priority.boosts()
         # the front of the queue is among the first few of each priority class: read only those
         waiting = [
-            ticket
+            row
             for priority in ("none", "elderly", "disabled")
-            for ticket in session.scalars(
-                select(Ticket)
-                .where(Ticket.service_id == service_id, Ticket.status == "waiting", Ticket.priority == priority)
-                .order_by(Ticket.queued_at, Ticket.id)
-                .limit(self.config.ahead + 1)
+            for row in session.execute(
+                _FRONT, {"service_id": service_id, "priority": priority, "n": self.config.ahead + 1}
             )
         ]
         waiting.sort(key=lambda t: (t.queued_at - timedelta(minutes=boosts.get(t.priority, 0)), t.id))
@@ -142,22 +156,28 @@ class OutboxRecorder:
             return []
         done = set(
             session.scalars(
-                select(Notification.ticket_id).where(
-                    Notification.event == "ahead", Notification.ticket_id.in_([t.id for t in near])
+                select(NOTIFICATIONS.c.ticket_id).where(
+                    NOTIFICATIONS.c.event == "ahead", NOTIFICATIONS.c.ticket_id.in_([t.id for t in near])
                 )
             )
         )
-        rows = []
-        for position, ticket in enumerate(near):
-            if ticket.id not in done and position <= self.config.ahead and self.wants(ticket, "ahead"):
-                rows.append(self._row(ticket, "ahead", position))
-        return rows
+        return [
+            self._row(ticket, "ahead", position, at)
+            for position, ticket in enumerate(near)
+            if ticket.id not in done and position <= self.config.ahead and self.wants(ticket, "ahead")
+        ]
 
 
-def ticket_now(ticket: Ticket) -> datetime:
-    """The time of the change being recorded: the latest of the ticket's own timestamps."""
-    times = [t for t in (ticket.issued_at, ticket.called_at, ticket.started_at, ticket.finished_at) if t is not None]
-    return max(times)
+_FRONT = (
+    select(TICKETS)
+    .where(
+        TICKETS.c.service_id == bindparam("service_id"),
+        TICKETS.c.status == "waiting",
+        TICKETS.c.priority == bindparam("priority"),
+    )
+    .order_by(TICKETS.c.queued_at, TICKETS.c.id)
+    .limit(bindparam("n"))
+)
 
 
 def list_notifications(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,9 +15,11 @@ from ..domain import tickets as rules
 from ..domain.calendar import check_intake, local_time, numbering_period
 from ..domain.errors import IntakeClosed, NotFound
 from ..domain.eta import Estimate
-from ..store.models import Service, Ticket, TicketEvent, TicketSequence
+from ..store.models import Service, Ticket, TicketEvent, TicketSequence, table
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
+from .notify import SESSION_KEY as OUTBOX_KEY
+from .notify import TicketFacts
 from .queue_state import ticket_estimate
 
 
@@ -54,7 +56,7 @@ def _sequence_upsert(insert_fn: Any) -> Any:
 # per ticket cost more CPU than running it.
 _SEQUENCE_UPSERT = {"postgresql": _sequence_upsert(pg_insert), "sqlite": _sequence_upsert(sqlite_insert)}
 _INTAKE_OPEN = select(Service.intake_open).where(Service.id == bindparam("service_id"))
-_INSERT_EVENT = insert(TicketEvent)
+_INSERT_EVENT = table(TicketEvent).insert()
 
 
 def next_sequence(session: Session, service_id: int, period: str) -> int:
@@ -65,13 +67,15 @@ def next_sequence(session: Session, service_id: int, period: str) -> int:
 
 def record_event(
     session: Session,
-    ticket: Ticket,
+    ticket: TicketFacts,
     kind: str,
     at: datetime,
     counter_id: int | None = None,
     user_id: int | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
+    """Store one transition of a ticket (its new state already written) and, when notifications are on,
+    the messages it sends: every transition goes through here."""
     session.execute(
         _INSERT_EVENT,
         {
@@ -85,6 +89,9 @@ def record_event(
             "detail": detail,
         },
     )
+    outbox = session.info.get(OUTBOX_KEY)
+    if outbox is not None:
+        outbox.on_transition(session, ticket, kind, at)
 
 
 def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest, now: datetime) -> IssuedTicket:

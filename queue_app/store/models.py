@@ -6,7 +6,7 @@ Times are naive UTC. Uniqueness lives in constraints (ticket numbers, tracking c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -236,3 +237,8 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table, for the hot paths that run plain Core statements (no unit of work)."""
+    return cast(Table, model.__table__)

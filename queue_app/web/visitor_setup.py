@@ -1,4 +1,4 @@
-"""Wiring of the visitor features that are not a page: the notification outbox (a session listener),
+"""Wiring of the visitor features that are not a page: the notification outbox (filled by every ticket transition),
 its sending worker and the expiry of remote holds. Called once by create_app; nothing starts here
 (run.py starts `runtime().workers`)."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from ..extensions import Runtime
 from ..notifications import HoldExpiryWorker, NotificationWorker, make_notifier
@@ -22,9 +21,7 @@ def init_visitor(app: Flask, rt: Runtime) -> None:
     notifier = make_notifier(config)
     if notifier is not None:
         recorder = OutboxRecorder(config, rt.catalog, rt.settings.public_url)
-        event.listen(rt.db.sessions, "after_flush", recorder.after_flush)
-        event.listen(rt.db.sessions, "after_commit", recorder.after_commit)
-        event.listen(rt.db.sessions, "after_rollback", recorder.after_rollback)
+        recorder.attach(rt.db)
         worker = NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload))
         recorder.on_commit = worker.wake
         rt.workers["notify"] = worker
