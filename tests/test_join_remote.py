@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import update
 
 from queue_app.services import remote, tickets
 from queue_app.services.tickets import TicketRequest
 from queue_app.store.database import utcnow
+from queue_app.store.models import Ticket
 from tests.support.server import ROOT, LiveServer
 
 VISITOR_CONFIG = ROOT / "tests" / "fixtures" / "visitor_config.yaml"
@@ -93,8 +95,8 @@ def test_hold_expires_without_check_in(database, catalog) -> None:
         issued = tickets.issue_ticket(
             session, centre, TicketRequest(service="traffic", source="remote", phone="+96550000003"), now
         )
-        issued.ticket.needs_check_in = True
-        issued.ticket.hold_until = now + timedelta(minutes=30)
+        hold = {"needs_check_in": True, "hold_until": now + timedelta(minutes=30)}  # as if check-in were required
+        session.execute(update(Ticket).where(Ticket.id == issued.ticket.id).values(**hold))
         code = issued.ticket.tracking_code
     with database.transaction() as session:
         assert remote.expire_holds(session, catalog, now + timedelta(minutes=29)) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,19 @@ from ..store.models import Counter, Ticket
 from .catalog import CentreCatalog
 
 ACTIVE_COUNTER_STATES = ("idle", "calling", "serving")
+
+
+class QueuedTicket(Protocol):
+    """What the place of a ticket is computed from: a `Ticket` or a `tickets.TicketRecord`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def queued_at(self) -> datetime: ...
 
 
 def counter_services(centre: CentreCatalog, counter: Counter) -> list[str]:
@@ -71,12 +85,14 @@ _AHEAD = select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.transaction
 )
 
 
-def people_ahead(session: Session, centre: CentreCatalog, ticket: Ticket) -> tuple[int, int]:
+def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) -> tuple[int, int]:
     """(tickets ahead, transactions ahead) of a waiting ticket (the rows ahead_filter() selects)."""
     boosts = centre.config.priority.boosts()
     mine = ticket.queued_at - timedelta(minutes=boosts.get(ticket.priority, 0))
     limits = {f"limit_{p}": mine + timedelta(minutes=boosts.get(p, 0)) for p in PRIORITIES}
-    row = session.execute(_AHEAD, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
+    row = (
+        session.connection().execute(_AHEAD, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
+    )
     return int(row[0]), int(row[1])
 
 
@@ -209,7 +225,7 @@ def eta_inputs(session: Session, centre: CentreCatalog, now: datetime) -> tuple[
 
 
 def ticket_estimate(
-    session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime | None = None
+    session: Session, centre: CentreCatalog, ticket: QueuedTicket, now: datetime | None = None
 ) -> tuple[int, Estimate]:
     """(people ahead, ETA range) for a waiting ticket at `now` (default: when it was queued)."""
     ahead, transactions = people_ahead(session, centre, ticket)

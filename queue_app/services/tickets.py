@@ -36,33 +36,74 @@ class TicketRequest:
 
 
 @dataclass(frozen=True)
+class TicketRecord:
+    """A ticket as plain values: what issuing returns (it writes with Core statements, not the ORM).
+    Same attribute names as the `Ticket` model, so serializers take either."""
+
+    id: int
+    centre_id: int
+    service_id: int
+    issued_service_id: int
+    period: str
+    sequence: int
+    number: str
+    tracking_code: str
+    priority: str
+    transactions: int
+    lang: str
+    civil_id: str | None
+    phone: str | None
+    source: str
+    status: str
+    issued_at: datetime
+    queued_at: datetime
+    recalls: int
+    needs_check_in: bool
+    hold_until: datetime | None
+    client_ip: str | None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counter_id: int | None = None
+    note: str | None = None
+    checked_in_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class IssuedTicket:
-    ticket: Ticket
+    ticket: TicketRecord
     position: int
     eta: Estimate
     events: tuple[Event, ...]
 
 
+_SEQUENCES = table(TicketSequence)
+_TICKETS = table(Ticket)
+
+
 def _sequence_upsert(insert_fn: Any) -> Any:
     return (
-        insert_fn(TicketSequence)
+        insert_fn(_SEQUENCES)
         .values(service_id=bindparam("service_id"), period=bindparam("period"), last=1)
-        .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": TicketSequence.last + 1})
-        .returning(TicketSequence.last)
+        .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": _SEQUENCES.c.last + 1})
+        .returning(_SEQUENCES.c.last)
     )
 
 
-# The statements of the issuing path are built once, with parameters: building a SQLAlchemy expression
-# per ticket cost more CPU than running it.
+# Issuing is the busiest write of a hall (a kiosk queue at opening time), so it runs Core statements on
+# the tables, built once with parameters: building a SQLAlchemy expression per ticket, or the ORM's unit
+# of work, cost several times more CPU than running the SQL (docs/benchmarks.md).
 _SEQUENCE_UPSERT = {"postgresql": _sequence_upsert(pg_insert), "sqlite": _sequence_upsert(sqlite_insert)}
-_INTAKE_OPEN = select(Service.intake_open).where(Service.id == bindparam("service_id"))
+_INTAKE_OPEN = select(table(Service).c.intake_open).where(table(Service).c.id == bindparam("service_id"))
+_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id)
 _INSERT_EVENT = table(TicketEvent).insert()
 
 
 def next_sequence(session: Session, service_id: int, period: str) -> int:
     """Atomically take the next number of a service in a period: one upsert, no max()+1."""
-    statement = _SEQUENCE_UPSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    return int(session.execute(statement, {"service_id": service_id, "period": period}).scalar_one())
+    connection = session.connection()
+    statement = _SEQUENCE_UPSERT["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    return int(connection.execute(statement, {"service_id": service_id, "period": period}).scalar_one())
 
 
 def record_event(
@@ -76,7 +117,7 @@ def record_event(
 ) -> None:
     """Store one transition of a ticket (its new state already written) and, when notifications are on,
     the messages it sends: every transition goes through here."""
-    session.execute(
+    session.connection().execute(
         _INSERT_EVENT,
         {
             "ticket_id": ticket.id,
@@ -103,37 +144,37 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     local = local_time(now, centre.config.tz)
     check_intake(centre.shift_hours(), local)
     service_id = centre.service_ids[request.service]
-    if not session.scalar(_INTAKE_OPEN, {"service_id": service_id}):
+    connection = session.connection()
+    if not connection.execute(_INTAKE_OPEN, {"service_id": service_id}).scalar():
         raise IntakeClosed("service_closed")
     period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
     if sequence > service_config.daily_cap:
         raise IntakeClosed("daily_cap_reached", cap=service_config.daily_cap)
     needs_check_in = request.source == "remote" and centre.config.remote.check_in_required
-    ticket = Ticket(
-        centre_id=centre.id,
-        service_id=service_id,
-        issued_service_id=service_id,
-        period=period,
-        sequence=sequence,
-        number=rules.display_number(service_config.prefix, sequence),
-        tracking_code=rules.new_tracking_code(),
-        priority=priority.value,
-        transactions=transactions,
-        lang=request.lang if request.lang in centre.config.languages else centre.config.languages[0],
-        civil_id=civil_id,
-        phone=request.phone,
-        source=request.source,
-        status=rules.Status.WAITING.value,
-        issued_at=now,
-        queued_at=now,
-        recalls=0,
-        needs_check_in=needs_check_in,
-        hold_until=now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
-        client_ip=request.client_ip,
-    )
-    session.add(ticket)
-    session.flush()
+    values: dict[str, Any] = {
+        "centre_id": centre.id,
+        "service_id": service_id,
+        "issued_service_id": service_id,
+        "period": period,
+        "sequence": sequence,
+        "number": rules.display_number(service_config.prefix, sequence),
+        "tracking_code": rules.new_tracking_code(),
+        "priority": priority.value,
+        "transactions": transactions,
+        "lang": request.lang if request.lang in centre.config.languages else centre.config.languages[0],
+        "civil_id": civil_id,
+        "phone": request.phone,
+        "source": request.source,
+        "status": rules.Status.WAITING.value,
+        "issued_at": now,
+        "queued_at": now,
+        "recalls": 0,
+        "needs_check_in": needs_check_in,
+        "hold_until": now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
+        "client_ip": request.client_ip,
+    }
+    ticket = TicketRecord(id=connection.execute(_INSERT_TICKET, values).scalar_one(), **values)
     record_event(session, ticket, "issued", now, detail={"source": request.source})
     position, eta = ticket_estimate(session, centre, ticket, now)
     events: tuple[Event, ...] = (

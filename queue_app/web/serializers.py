@@ -12,6 +12,7 @@ from ..extensions import runtime
 from ..services.catalog import CentreCatalog
 from ..services.hall import iso
 from ..services.queue_state import ticket_estimate
+from ..services.tickets import TicketRecord
 from ..store.database import utcnow
 from ..store.models import Ticket
 
@@ -23,7 +24,7 @@ def tracking_url(tracking_code: str) -> str:
 def ticket_json(
     session: Session,
     centre: CentreCatalog,
-    ticket: Ticket,
+    ticket: Ticket | TicketRecord,
     *,
     private: bool = True,
     ahead: tuple[int, Any] | None = None,
