@@ -3,26 +3,33 @@
 Two counters calling at the same instant never get the same ticket: the candidate is claimed with a
 conditional UPDATE (status must still be `waiting`); on PostgreSQL the row is first taken with
 FOR UPDATE SKIP LOCKED so a busy row is skipped rather than waited for. On SQLite writes are serialised.
+
+Call-next, call-a-number, complete and no-show are what a clerk presses all day: they run prebuilt Core
+statements on the tables and return plain records (`CounterState`, `TicketRecord`). The rarer actions
+(recall, start, transfer, pause, sign-in/out) use the ORM.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, Protocol
 
-from sqlalchemy import or_, select, union, update
+from sqlalchemy import CompoundSelect, bindparam, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
-from ..store.models import Counter, StaffEvent, Ticket
+from ..store.models import Counter, StaffEvent, Ticket, table
 from .catalog import CentreCatalog
 from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from .queue_state import counter_services
-from .tickets import record_event
+from .tickets import TicketRecord, record_event
 
 CANDIDATES_PER_GROUP = 16
+PRIORITY_CLASSES = ("elderly", "disabled")
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,104 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class CounterState:
+    """A counter row as plain values (same attribute names as the `Counter` model)."""
+
+    id: int
+    centre_id: int
+    code: str
+    state: str
+    current_ticket_id: int | None
+    user_id: int | None
+    pause_reason: str | None
+    services_override: list[str] | None
+    priority_streak: int
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class CounterResult:
-    counter: Counter
-    ticket: Ticket | None
+    counter: Counter | CounterState
+    ticket: Ticket | TicketRecord | None
     events: tuple[Event, ...]
+
+
+class OpenCounter(Protocol):
+    """What finishing a counter's current ticket needs: a `Counter` or a `CounterState`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def current_ticket_id(self) -> int | None: ...
+
+
+_TICKETS = table(Ticket)
+_COUNTERS = table(Counter)
+_COUNTER_ROW = select(_COUNTERS).where(_COUNTERS.c.id == bindparam("counter_id"))
+_COUNTER_ROW_LOCKED = _COUNTER_ROW.with_for_update()
+_TICKET_ROW = select(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
+_LOCK_WAITING = (
+    select(_TICKETS.c.id)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
+    .values(status="called", called_at=bindparam("at"), counter_id=bindparam("to_counter"))
+    .returning(*_TICKETS.c)
+)
+_FINISH = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(("called", "serving")))
+    .values(status=bindparam("to_status"), finished_at=bindparam("at"))
+    .returning(*_TICKETS.c)
+)
+_SAVE_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.id == bindparam("counter_id"))
+    .values(
+        state=bindparam("to_state"),
+        current_ticket_id=bindparam("to_ticket"),
+        priority_streak=bindparam("to_streak"),
+        user_id=bindparam("to_user"),
+        changed_at=bindparam("at"),
+    )
+)
+_BY_NUMBER = (
+    select(_TICKETS)
+    .where(
+        _TICKETS.c.centre_id == bindparam("centre_id"),
+        _TICKETS.c.number == bindparam("number"),
+        _TICKETS.c.service_id.in_(bindparam("service_ids", expanding=True)),
+    )
+    .order_by(_TICKETS.c.issued_at.desc())
+    .limit(1)
+)
+
+
+def counter_state(session: Session, centre: CentreCatalog, code: str) -> CounterState:
+    """The counter as plain values, its row locked on PostgreSQL until the commit."""
+    connection = session.connection()
+    statement = _COUNTER_ROW_LOCKED if connection.dialect.name == "postgresql" else _COUNTER_ROW
+    return CounterState(**connection.execute(statement, {"counter_id": centre.counter_id(code)}).one()._mapping)
+
+
+def _save_counter(
+    session: Session,
+    counter: CounterState,
+    actor: Actor,
+    now: datetime,
+    state: str,
+    current: int | None,
+    streak: int,
+) -> CounterState:
+    user_id = actor.user_id if actor.user_id is not None else counter.user_id
+    values = {"to_state": state, "to_ticket": current, "to_streak": streak, "to_user": user_id, "at": now}
+    session.connection().execute(_SAVE_COUNTER, {"counter_id": counter.id, **values})
+    return replace(
+        counter, state=state, current_ticket_id=current, priority_streak=streak, user_id=user_id, changed_at=now
+    )
 
 
 def load_counter(session: Session, centre: CentreCatalog, code: str, lock: bool = True) -> Counter:
@@ -56,32 +157,42 @@ def _current(session: Session, counter: Counter) -> Ticket:
     return ticket
 
 
-def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
-    """Enough waiting, callable tickets for the policy to choose: the oldest few of each service, and
-    the oldest few priority tickets of them all. One statement of small index range scans, so its cost
-    does not grow with the length of the queue."""
-    ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
-    if not ids:
-        return []
+@lru_cache(maxsize=64)
+def _candidates_statement(services: int) -> CompoundSelect[Any]:
+    """The candidates query for a counter serving `services` services (ids bound as s0, s1, ...), built
+    once per size: building it per call cost more CPU than running it."""
     columns = (Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at)
     callable_now = or_(Ticket.needs_check_in.is_(False), Ticket.checked_in_at.is_not(None))
     oldest_first = (Ticket.queued_at, Ticket.id)
-    groups = [
+    groups = [  # the oldest few of each service (index ix_tickets_waiting)
         select(*columns)
-        .where(Ticket.service_id == service_id, Ticket.status == "waiting", callable_now)
+        .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting", callable_now)
         .order_by(*oldest_first)
         .limit(CANDIDATES_PER_GROUP)
         .subquery()
-        for service_id in ids
+        for i in range(services)
     ]
-    groups.append(
+    groups += [  # the oldest few of each priority class (index ix_tickets_queue_priority)
         select(*columns)
-        .where(Ticket.service_id.in_(ids), Ticket.status == "waiting", Ticket.priority != "none", callable_now)
+        .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting", Ticket.priority == priority)
+        .where(callable_now)
         .order_by(*oldest_first)
-        .limit(CANDIDATES_PER_GROUP * len(ids))
+        .limit(CANDIDATES_PER_GROUP)
         .subquery()
-    )
-    rows = session.execute(union(*(select(group) for group in groups)))  # UNION drops the duplicates
+        for i in range(services)
+        for priority in PRIORITY_CLASSES
+    ]
+    return union(*(select(group) for group in groups))  # UNION drops the duplicates
+
+
+def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
+    """Enough waiting, callable tickets for the policy to choose: the oldest few of each service and of
+    each priority class in it. One statement of small index range scans, so its cost does not grow with
+    the length of the queue."""
+    ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
+    if not ids:
+        return []
+    rows = session.connection().execute(_candidates_statement(len(ids)), {f"s{i}": id_ for i, id_ in enumerate(ids)})
     return [
         Candidate(
             ticket_id=row.id,
@@ -93,25 +204,15 @@ def _candidates(session: Session, centre: CentreCatalog, services: list[str]) ->
     ]
 
 
-def _claim(session: Session, ticket_id: int) -> Ticket | None:
+def _claim(session: Session, ticket_id: int, counter_id: int, now: datetime) -> TicketRecord | None:
     """Take one waiting ticket for this counter (one UPDATE ... RETURNING), or None if another
     counter got it first."""
-    if session.get_bind().dialect.name == "postgresql":
-        locked = session.scalar(
-            select(Ticket.id)
-            .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-            .with_for_update(skip_locked=True)
-        )
-        if locked is None:
-            return None
-    claimed = session.scalars(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called")  # the rest is set on the object, so the flush sees the call
-        .returning(Ticket)
-        .execution_options(populate_existing=True)
-    ).first()
-    return claimed
+    connection = session.connection()
+    parameters = {"ticket_id": ticket_id}
+    if connection.dialect.name == "postgresql" and connection.execute(_LOCK_WAITING, parameters).first() is None:
+        return None
+    row = connection.execute(_CLAIM, {**parameters, "at": now, "to_counter": counter_id}).first()
+    return TicketRecord(**row._mapping) if row is not None else None
 
 
 def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
@@ -120,36 +221,43 @@ def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
     counter.changed_at = now
 
 
+def _finish(session: Session, ticket_id: int, status: str, now: datetime) -> TicketRecord | None:
+    """Close a called or serving ticket (done or no-show); None if it is no longer at a counter."""
+    row = session.connection().execute(_FINISH, {"ticket_id": ticket_id, "to_status": status, "at": now}).first()
+    return TicketRecord(**row._mapping) if row is not None else None
+
+
+def _ticket_record(session: Session, ticket_id: int) -> TicketRecord | None:
+    row = session.connection().execute(_TICKET_ROW, {"ticket_id": ticket_id}).first()
+    return TicketRecord(**row._mapping) if row is not None else None
+
+
 def _finish_current(
-    session: Session, centre: CentreCatalog, counter: Counter, actor: Actor, now: datetime
+    session: Session, centre: CentreCatalog, counter: OpenCounter, actor: Actor, now: datetime
 ) -> list[Event]:
     """Calling next with a ticket still open completes it (the configured default)."""
     if counter.current_ticket_id is None:
         return []
-    ticket = session.get(Ticket, counter.current_ticket_id)
-    if ticket is None or ticket.status not in (rules.Status.CALLED, rules.Status.SERVING):
-        return []
     if not centre.config.counter_rules.auto_complete_on_next:
-        raise Conflict("ticket_still_open", number=ticket.number)
-    ticket.status = rules.Status.DONE.value
-    ticket.finished_at = now
+        current = _ticket_record(session, counter.current_ticket_id)
+        if current is not None and current.status in (rules.Status.CALLED, rules.Status.SERVING):
+            raise Conflict("ticket_still_open", number=current.number)
+        return []
+    ticket = _finish(session, counter.current_ticket_id, rules.Status.DONE.value, now)
+    if ticket is None:
+        return []
     record_event(session, ticket, "done", now, counter.id, actor.user_id, {"auto": True})
     return [TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status)]
 
 
 def _called(
-    session: Session, centre: CentreCatalog, counter: Counter, ticket: Ticket, actor: Actor, now: datetime
-) -> list[Event]:
-    ticket.status = rules.Status.CALLED.value
-    ticket.called_at = now
-    ticket.counter_id = counter.id
-    counter.current_ticket_id = ticket.id
-    counter.state = "calling"
-    counter.priority_streak = counter.priority_streak + 1 if ticket.priority != "none" else 0
-    _open_counter(counter, actor, now)
+    session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord, actor: Actor, now: datetime
+) -> tuple[CounterState, list[Event]]:
+    streak = counter.priority_streak + 1 if ticket.priority != "none" else 0
+    counter = _save_counter(session, counter, actor, now, "calling", ticket.id, streak)
     record_event(session, ticket, "called", now, counter.id, actor.user_id)
     service = centre.service_code(ticket.service_id)
-    return [
+    return counter, [
         TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
         CounterChanged(centre.code, counter.code),
@@ -165,7 +273,7 @@ def _idle(counter: Counter, actor: Actor, now: datetime) -> None:
 
 def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
     """Give the counter the next ticket by the call-next policy; ticket None when nobody waits."""
-    counter = load_counter(session, centre, code)
+    counter = counter_state(session, centre, code)
     if counter.state == "paused":
         raise Conflict("counter_paused")
     events = _finish_current(session, centre, counter, actor, now)
@@ -180,11 +288,11 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
         counter.priority_streak,
     )
     for candidate in ordered:
-        claimed = _claim(session, candidate.ticket_id)
+        claimed = _claim(session, candidate.ticket_id, counter.id, now)
         if claimed is not None:
-            events += _called(session, centre, counter, claimed, actor, now)
-            return CounterResult(counter, claimed, tuple(events))
-    _idle(counter, actor, now)
+            counter, called = _called(session, centre, counter, claimed, actor, now)
+            return CounterResult(counter, claimed, (*events, *called))
+    counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
     events.append(CounterChanged(centre.code, counter.code))
     return CounterResult(counter, None, tuple(events))
 
@@ -193,21 +301,18 @@ def call_number(
     session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
 ) -> CounterResult:
     """Call a specific waiting number (a visitor who stepped out), if the counter serves its service."""
-    counter = load_counter(session, centre, code)
+    counter = counter_state(session, centre, code)
     events = _finish_current(session, centre, counter, actor, now)
     ids = [centre.service_ids[s] for s in counter_services(centre, counter)]
-    ticket = session.scalars(
-        select(Ticket)
-        .where(Ticket.centre_id == centre.id, Ticket.number == number.strip().upper(), Ticket.service_id.in_(ids))
-        .order_by(Ticket.issued_at.desc())
-    ).first()
-    if ticket is None:
+    parameters = {"centre_id": centre.id, "number": number.strip().upper(), "service_ids": ids}
+    row = session.connection().execute(_BY_NUMBER, parameters).first()
+    if row is None:
         raise NotFound("unknown_number", number=number)
-    claimed = _claim(session, ticket.id) if ticket.status == rules.Status.WAITING else None
+    claimed = _claim(session, row.id, counter.id, now) if row.status == rules.Status.WAITING else None
     if claimed is None:
-        raise Conflict("invalid_transition", action="call", status=ticket.status)
-    events += _called(session, centre, counter, claimed, actor, now)
-    return CounterResult(counter, ticket, tuple(events))
+        raise Conflict("invalid_transition", action="call", status=row.status)
+    counter, called = _called(session, centre, counter, claimed, actor, now)
+    return CounterResult(counter, claimed, (*events, *called))
 
 
 def recall(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
@@ -245,12 +350,15 @@ def start(session: Session, centre: CentreCatalog, code: str, actor: Actor, now:
 def _close_current(
     session: Session, centre: CentreCatalog, code: str, action: str, actor: Actor, now: datetime
 ) -> CounterResult:
-    counter = load_counter(session, centre, code)
-    ticket = _current(session, counter)
-    ticket.status = rules.next_status(ticket.status, action).value
-    ticket.finished_at = now
+    counter = counter_state(session, centre, code)
+    current = _ticket_record(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    if current is None or current.status not in (rules.Status.CALLED, rules.Status.SERVING):
+        raise Conflict("no_current_ticket")
+    ticket = _finish(session, current.id, rules.next_status(current.status, action).value, now)
+    if ticket is None:
+        raise Conflict("no_current_ticket")
     record_event(session, ticket, ticket.status, now, counter.id, actor.user_id)
-    _idle(counter, actor, now)
+    counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
     return CounterResult(
         counter,
         ticket,

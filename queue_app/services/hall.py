@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..domain.calendar import check_intake, local_time
@@ -71,45 +71,70 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
     return result
 
 
+def _counters_query(one: bool) -> Executable:
+    """Counters of a centre (or the one with id :counter_id) with their current ticket and clerk, as plain
+    columns: built once, as every call, pause and finish publishes its counter's entry."""
+    query = (
+        select(
+            Counter.code,
+            Counter.state,
+            Counter.pause_reason,
+            Counter.services_override,
+            Counter.changed_at,
+            User.username,
+            Ticket.number,
+            Ticket.service_id,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.transactions,
+            Ticket.called_at,
+            Ticket.started_at,
+        )
+        .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
+        .outerjoin(User, User.id == Counter.user_id)
+        .where(Counter.centre_id == bindparam("centre_id"))
+    )
+    return query.where(Counter.id == bindparam("counter_id")) if one else query
+
+
+_COUNTERS = {False: _counters_query(False), True: _counters_query(True)}
+
+
 def counters_summary(
     session: Session, centre: CentreCatalog, now: datetime, only: str | None = None
 ) -> list[dict[str, Any]]:
     """Every counter (or `only` that one): state, clerk, services now, current ticket."""
-    query = (
-        select(Counter, Ticket, User.username)
-        .outerjoin(Ticket, Ticket.id == Counter.current_ticket_id)
-        .outerjoin(User, User.id == Counter.user_id)
-        .where(Counter.centre_id == centre.id)
-    )
+    parameters = {"centre_id": centre.id}
     if only is not None:
-        query = query.where(Counter.code == only)
-    by_code = {counter.code: (counter, ticket, username) for counter, ticket, username in session.execute(query)}
+        parameters["counter_id"] = centre.counter_id(only)
+    rows = session.connection().execute(_COUNTERS[only is not None], parameters)
+    by_code = {row.code: row for row in rows}
     result = []
     for config in centre.config.counters:
-        if config.code not in by_code:
+        row = by_code.get(config.code)
+        if row is None:
             continue
-        counter, ticket, username = by_code[config.code]
         current = None
-        if ticket is not None and ticket.status in ("called", "serving"):
+        if row.status in ("called", "serving"):
             current = {
-                "number": ticket.number,
-                "service": centre.service_code(ticket.service_id),
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "transactions": ticket.transactions,
-                "since": iso(ticket.started_at or ticket.called_at),
+                "number": row.number,
+                "service": centre.service_code(row.service_id),
+                "status": row.status,
+                "priority": row.priority,
+                "transactions": row.transactions,
+                "since": iso(row.started_at or row.called_at),
             }
         result.append(
             {
                 "code": config.code,
                 "names": config.names.as_dict(),
                 "zone": config.zone,
-                "state": counter.state,
-                "clerk": username,
-                "pause_reason": counter.pause_reason,
-                "services": counter_services(centre, counter),
+                "state": row.state,
+                "clerk": row.username,
+                "pause_reason": row.pause_reason,
+                "services": counter_services(centre, row),
                 "current": current,
-                "since": iso(counter.changed_at),
+                "since": iso(row.changed_at),
             }
         )
     return result

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
@@ -35,7 +35,16 @@ class QueuedTicket(Protocol):
     def queued_at(self) -> datetime: ...
 
 
-def counter_services(centre: CentreCatalog, counter: Counter) -> list[str]:
+class CounterLike(Protocol):
+    """A `Counter` or a Core row with its columns."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def services_override(self) -> list[str] | None: ...
+
+
+def counter_services(centre: CentreCatalog, counter: CounterLike) -> list[str]:
     """The services a counter serves now: the supervisor's live choice, else the configured list."""
     if counter.services_override:
         return list(counter.services_override)
@@ -43,57 +52,36 @@ def counter_services(centre: CentreCatalog, counter: Counter) -> list[str]:
     return list(config.services) if config else []
 
 
-def ahead_filter(ticket: Ticket, boosts: dict[str, int]) -> object:
-    """SQL condition: waiting tickets of the same service that call-next would take before `ticket`."""
-    mine = ticket.queued_at - timedelta(minutes=boosts.get(ticket.priority, 0))
-    clauses = []
-    for priority in ("none", "elderly", "disabled"):
-        limit = mine + timedelta(minutes=boosts.get(priority, 0))
-        clauses.append(
-            and_(
-                Ticket.priority == priority,
-                or_(Ticket.queued_at < limit, and_(Ticket.queued_at == limit, Ticket.id < ticket.id)),
-            )
-        )
-    return and_(
-        Ticket.service_id == ticket.service_id,
+PRIORITIES = ("none", "elderly", "disabled")
+
+
+def _ahead_in_class(priority: str) -> Select[int, int]:
+    """Waiting tickets of one priority class before (limit, ticket_id) in queue order: one range of the
+    index ix_tickets_queue_priority, which also holds `transactions`, so the count never reads a row."""
+    return select(func.count(Ticket.id).label("n"), func.coalesce(func.sum(Ticket.transactions), 0).label("tx")).where(
+        Ticket.service_id == bindparam("service_id"),
         Ticket.status == "waiting",
-        Ticket.id != ticket.id,
-        or_(*clauses),
+        Ticket.priority == priority,
+        tuple_(Ticket.queued_at, Ticket.id) < tuple_(bindparam(f"limit_{priority}"), bindparam("ticket_id")),
     )
 
 
-PRIORITIES = ("none", "elderly", "disabled")
-# ahead_filter() as one statement built once, with the limits as parameters: building the expression
-# per ticket cost several times more CPU than running it (it runs on every ticket issued).
-_AHEAD = select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.transactions), 0)).where(
-    Ticket.service_id == bindparam("service_id"),
-    Ticket.status == "waiting",
-    Ticket.id != bindparam("ticket_id"),
-    or_(
-        *(
-            and_(
-                Ticket.priority == priority,
-                or_(
-                    Ticket.queued_at < bindparam(f"limit_{priority}"),
-                    and_(Ticket.queued_at == bindparam(f"limit_{priority}"), Ticket.id < bindparam("ticket_id")),
-                ),
-            )
-            for priority in PRIORITIES
-        )
-    ),
-)
+# Built once, with the limits as parameters (it runs on every ticket issued): one index range per
+# priority class instead of a filter over the whole queue.
+_CLASSES = union_all(*(_ahead_in_class(p) for p in PRIORITIES)).subquery()
+_AHEAD = select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx))
 
 
 def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) -> tuple[int, int]:
-    """(tickets ahead, transactions ahead) of a waiting ticket (the rows ahead_filter() selects)."""
+    """(tickets ahead, transactions ahead) of a waiting ticket: those call-next would take first, i.e. of
+    each priority class, the ones queued before the ticket's own time shifted by the classes' boosts."""
     boosts = centre.config.priority.boosts()
     mine = ticket.queued_at - timedelta(minutes=boosts.get(ticket.priority, 0))
     limits = {f"limit_{p}": mine + timedelta(minutes=boosts.get(p, 0)) for p in PRIORITIES}
     row = (
         session.connection().execute(_AHEAD, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
     )
-    return int(row[0]), int(row[1])
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 SHARED_TIER_WEIGHT = 0.25  # share of a counter whose earlier tiers have people waiting

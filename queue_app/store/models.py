@@ -88,6 +88,7 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("centre_id", "issued_service_id", "period", "sequence"),
         Index("ix_tickets_waiting", "service_id", "status", "queued_at"),
+        Index("ix_tickets_queue_priority", "service_id", "status", "priority", "queued_at", "id", "transactions"),
         Index("ix_tickets_centre_status", "centre_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -236,6 +236,7 @@ def run_action(centre: str, code: str, action: str) -> Any:
         form["reason"] = _pause_reason(form) or ""
         result = counter_actions.ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
         db.flush()
+        db.expire_all()  # the busiest actions write with Core statements: read the counter afresh
         state = console_state(db, entry, code, now)
     _publish(result.events)
     notice = None
