@@ -142,3 +142,32 @@ def test_snapshot_goes_only_to_the_screen_that_connects(live_server: LiveServer)
             time.sleep(0.5)
             later = [name for name, _data in list(first.events.queue)]
             assert "hall_snapshot" not in later, later
+
+
+def test_a_phone_hears_queue_moved_only_when_places_change(live_server: LiveServer) -> None:
+    """A plain ticket joining the end moves nobody (no re-read by every phone in the queue); a priority
+    ticket goes ahead of people, and a call moves everyone up."""
+    mine = issue(live_server)
+    heard: queue.Queue[Any] = queue.Queue()
+    phone = socketio.Client(reconnection=False)
+    phone.on("queue_moved", heard.put, namespace="/track")
+    phone.connect(
+        live_server.url,
+        namespaces=["/track"],
+        auth={"tracking_code": mine["tracking_code"]},
+        transports=["websocket"],
+        wait_timeout=5,
+    )
+    try:
+        issue(live_server)
+        with pytest.raises(queue.Empty):
+            heard.get(timeout=0.7)
+        elderly = requests.post(
+            f"{live_server.url}/api/v1/centres/test/tickets",
+            json={"service": "traffic", "priority": "elderly"},
+            headers=live_server.device("kiosk", "k1"),
+        )
+        assert elderly.status_code == 201, elderly.text
+        assert heard.get(timeout=5) == {"centre": "test", "service": "traffic"}
+    finally:
+        phone.disconnect()

@@ -180,12 +180,25 @@ def test_outside_shift_and_after_last_ticket(database: Database) -> None:
     assert issue(database, centre, at=minutes(1)).number == "A002"
 
 
-def test_service_closed_by_the_supervisor(database: Database, centre: CentreCatalog) -> None:
-    with database.transaction() as session:
-        session.execute(update(Service).where(Service.id == centre.service_ids["traffic"]).values(intake_open=False))
-    error = refused(database, issue_ticket, centre, TicketRequest(service="traffic"), NOW)
-    assert (error.code, error.status) == ("service_closed", 409)
-    assert issue(database, centre, "residency").number == "B001"
+def test_service_closed_by_the_supervisor(database_url: str, hall_config: Any) -> None:
+    """The numbering upsert itself refuses a closed service (on both engines), and leaves no gap."""
+    upgrade(database_url)
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            centre = sync_catalog(session, hall_config).centre("test")
+        assert issue(database, centre).number == "A001"
+        with database.transaction() as session:
+            traffic = update(Service).where(Service.id == centre.service_ids["traffic"])
+            session.execute(traffic.values(intake_open=False))
+        error = refused(database, issue_ticket, centre, TicketRequest(service="traffic"), NOW)
+        assert (error.code, error.status) == ("service_closed", 409)
+        assert issue(database, centre, "residency").number == "B001"
+        with database.transaction() as session:
+            session.execute(traffic.values(intake_open=True))
+        assert issue(database, centre).number == "A002"
+    finally:
+        database.dispose()
 
 
 def test_issue_checks_its_input(database: Database, centre: CentreCatalog) -> None:

@@ -18,8 +18,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 - `counter_changed` {centre, counter: <one entry of the hall snapshot's counters>} to the centre room
   and the counter's zone room.
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
-- `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever that queue
-  changed (a call, a cancel, a check-in, an issue): the phones of that queue re-read their ticket.
+- `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever places in that
+  queue changed (a call, a cancel, a check-in, a transfer, a priority ticket issued; not a plain ticket
+  joining the end): the phones of that queue re-read their ticket.
 - `print_status` {centre, job: {id, kiosk, ticket, status, attempts, last_error, problem, printer_status,
   created_at, printed_at} | null, printer: {kiosk, backend, status}} to the centre room (staff only):
   a kiosk print job changed (queued, attempt failed, printed, failed) or a printer's status changed
@@ -88,7 +89,7 @@ class Publisher:
                 self._ticket_called(event)
             elif isinstance(event, QueueChanged):
                 self._queue_changed_soon(event.centre)
-                for service in event.services:
+                for service in event.services if event.reordered else ():
                     payload = {"centre": event.centre, "service": service}
                     self.socketio.emit("queue_moved", payload, to=queue_room(event.centre, service), namespace="/track")
             elif isinstance(event, CounterChanged):

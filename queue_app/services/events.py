@@ -30,8 +30,12 @@ class TicketChanged:
 
 @dataclass(frozen=True)
 class QueueChanged:
+    """Waiting counts changed. `reordered`: places in these queues changed too, so the visitors' phones
+    re-read their ticket; a ticket without priority joining the end of a queue moves nobody."""
+
     centre: str
     services: tuple[str, ...]
+    reordered: bool = True
 
 
 @dataclass(frozen=True)

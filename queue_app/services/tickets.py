@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -82,9 +82,15 @@ _TICKETS = table(Ticket)
 
 
 def _sequence_upsert(insert_fn: Any) -> Any:
+    """Take the next number of a service in a period, only while the service is open for intake: the
+    row to insert is selected from the service, so a closed service inserts nothing and returns no row."""
+    services = table(Service)
+    open_service = select(
+        cast(bindparam("service_id"), Integer), cast(bindparam("period"), String), literal(1, Integer)
+    ).where(services.c.id == bindparam("service_id"), services.c.intake_open.is_(True))
     return (
         insert_fn(_SEQUENCES)
-        .values(service_id=bindparam("service_id"), period=bindparam("period"), last=1)
+        .from_select(["service_id", "period", "last"], open_service)
         .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": _SEQUENCES.c.last + 1})
         .returning(_SEQUENCES.c.last)
     )
@@ -94,16 +100,19 @@ def _sequence_upsert(insert_fn: Any) -> Any:
 # the tables, built once with parameters: building a SQLAlchemy expression per ticket, or the ORM's unit
 # of work, cost several times more CPU than running the SQL (docs/benchmarks.md).
 _SEQUENCE_UPSERT = {"postgresql": _sequence_upsert(pg_insert), "sqlite": _sequence_upsert(sqlite_insert)}
-_INTAKE_OPEN = select(table(Service).c.intake_open).where(table(Service).c.id == bindparam("service_id"))
 _INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id)
 _INSERT_EVENT = table(TicketEvent).insert()
 
 
 def next_sequence(session: Session, service_id: int, period: str) -> int:
-    """Atomically take the next number of a service in a period: one upsert, no max()+1."""
+    """Atomically take the next number of a service in a period: one upsert, no max()+1. Raises
+    IntakeClosed when a supervisor has closed the service."""
     connection = session.connection()
     statement = _SEQUENCE_UPSERT["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
-    return int(connection.execute(statement, {"service_id": service_id, "period": period}).scalar_one())
+    last = connection.execute(statement, {"service_id": service_id, "period": period}).scalar()
+    if last is None:
+        raise IntakeClosed("service_closed")
+    return int(last)
 
 
 def record_event(
@@ -145,8 +154,6 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     check_intake(centre.shift_hours(), local)
     service_id = centre.service_ids[request.service]
     connection = session.connection()
-    if not connection.execute(_INTAKE_OPEN, {"service_id": service_id}).scalar():
-        raise IntakeClosed("service_closed")
     period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
     if sequence > service_config.daily_cap:
@@ -177,10 +184,8 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     ticket = TicketRecord(id=connection.execute(_INSERT_TICKET, values).scalar_one(), **values)
     record_event(session, ticket, "issued", now, detail={"source": request.source})
     position, eta = ticket_estimate(session, centre, ticket, now)
-    events: tuple[Event, ...] = (
-        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-        QueueChanged(centre.code, (request.service,)),
-    )
+    # no TicketChanged: nobody can follow a ticket that did not exist before this commit
+    events: tuple[Event, ...] = (QueueChanged(centre.code, (request.service,), reordered=priority.value != "none"),)
     return IssuedTicket(ticket, position, eta, events)
 
 
