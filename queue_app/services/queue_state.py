@@ -16,7 +16,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
-from ..store.models import Counter, Ticket
+from ..store.models import Counter, QueueTally, Ticket
 from .catalog import CentreCatalog
 
 ACTIVE_COUNTER_STATES = ("idle", "calling", "serving")
@@ -70,6 +70,16 @@ def _ahead_in_class(priority: str) -> Select[int, int]:
 # priority class instead of a filter over the whole queue.
 _CLASSES = union_all(*(_ahead_in_class(p) for p in PRIORITIES)).subquery()
 _AHEAD = select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx))
+
+
+_TALLY = select(QueueTally.waiting, QueueTally.transactions).where(QueueTally.service_id == bindparam("service_id"))
+
+
+def everyone_waiting(session: Session, service_id: int) -> tuple[int, int]:
+    """(tickets, transactions) waiting in a service's queue, from the tally the database keeps: what is
+    ahead of a ticket without priority that has just joined the end (itself included)."""
+    row = session.connection().execute(_TALLY, {"service_id": service_id}).first()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
 def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) -> tuple[int, int]:
@@ -213,14 +223,19 @@ def eta_inputs(session: Session, centre: CentreCatalog, now: datetime) -> tuple[
 
 
 def ticket_estimate(
-    session: Session, centre: CentreCatalog, ticket: QueuedTicket, now: datetime | None = None
+    session: Session,
+    centre: CentreCatalog,
+    ticket: QueuedTicket,
+    now: datetime | None = None,
+    ahead: tuple[int, int] | None = None,
 ) -> tuple[int, Estimate]:
-    """(people ahead, ETA range) for a waiting ticket at `now` (default: when it was queued)."""
-    ahead, transactions = people_ahead(session, centre, ticket)
+    """(people ahead, ETA range) for a waiting ticket at `now` (default: when it was queued); `ahead`
+    (tickets, transactions) when the caller already knows it."""
+    tickets_ahead, transactions = ahead if ahead is not None else people_ahead(session, centre, ticket)
     capacity, samples = eta_inputs(session, centre, now or ticket.queued_at)
     service = centre.service_code(ticket.service_id)
     rate = service_rate(centre, service, capacity, samples.get(service, []))
-    return ahead, estimate(transactions, rate, ahead)
+    return tickets_ahead, estimate(transactions, rate, tickets_ahead)
 
 
 def waiting_by_service(

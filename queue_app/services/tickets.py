@@ -20,7 +20,7 @@ from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .notify import SESSION_KEY as OUTBOX_KEY
 from .notify import TicketFacts
-from .queue_state import ticket_estimate
+from .queue_state import everyone_waiting, ticket_estimate
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,11 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     }
     ticket = TicketRecord(id=connection.execute(_INSERT_TICKET, values).scalar_one(), **values)
     record_event(session, ticket, "issued", now, detail={"source": request.source})
-    position, eta = ticket_estimate(session, centre, ticket, now)
+    ahead = None
+    if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
+        waiting, waiting_transactions = everyone_waiting(session, service_id)
+        ahead = (waiting - 1, waiting_transactions - transactions)
+    position, eta = ticket_estimate(session, centre, ticket, now, ahead)
     # no TicketChanged: nobody can follow a ticket that did not exist before this commit
     events: tuple[Event, ...] = (QueueChanged(centre.code, (request.service,), reordered=priority.value != "none"),)
     return IssuedTicket(ticket, position, eta, events)

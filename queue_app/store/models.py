@@ -83,6 +83,17 @@ class TicketSequence(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+class QueueTally(Base):
+    """How many tickets wait in each service's queue, and their transactions: kept by database triggers on
+    `tickets` (migration 5d0c7e9a1f36), so every writer keeps it right and a new ticket learns how many
+    people are ahead without counting the queue."""
+
+    __tablename__ = "queue_tallies"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    waiting: Mapped[int] = mapped_column(Integer, default=0)
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
