@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import CompoundSelect, bindparam, or_, select, union, update
+from sqlalchemy import CompoundSelect, bindparam, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
@@ -28,8 +28,9 @@ from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketCha
 from .queue_state import counter_services
 from .tickets import TicketRecord, record_event
 
-CANDIDATES_PER_GROUP = 16
-PRIORITY_CLASSES = ("elderly", "disabled")
+CANDIDATES_PER_GROUP = 4
+PRIORITY_CLASSES = ("none", "elderly", "disabled")
+CLAIM_ROUNDS = 5  # re-read the heads when other counters took every candidate (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -163,32 +164,27 @@ def _candidates_statement(services: int) -> CompoundSelect[Any]:
     once per size: building it per call cost more CPU than running it."""
     columns = (Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at)
     callable_now = or_(Ticket.needs_check_in.is_(False), Ticket.checked_in_at.is_not(None))
-    oldest_first = (Ticket.queued_at, Ticket.id)
-    groups = [  # the oldest few of each service (index ix_tickets_waiting)
-        select(*columns)
-        .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting", callable_now)
-        .order_by(*oldest_first)
-        .limit(CANDIDATES_PER_GROUP)
-        .subquery()
-        for i in range(services)
-    ]
-    groups += [  # the oldest few of each priority class (index ix_tickets_queue_priority)
-        select(*columns)
-        .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting", Ticket.priority == priority)
-        .where(callable_now)
-        .order_by(*oldest_first)
-        .limit(CANDIDATES_PER_GROUP)
-        .subquery()
-        for i in range(services)
-        for priority in PRIORITY_CLASSES
-    ]
-    return union(*(select(group) for group in groups))  # UNION drops the duplicates
+    return union_all(
+        *(
+            select(
+                select(*columns)
+                .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting")
+                .where(Ticket.priority == priority, callable_now)
+                .order_by(Ticket.queued_at, Ticket.id)
+                .limit(CANDIDATES_PER_GROUP)
+                .subquery()
+            )
+            for i in range(services)
+            for priority in PRIORITY_CLASSES
+        )
+    )
 
 
 def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
-    """Enough waiting, callable tickets for the policy to choose: the oldest few of each service and of
-    each priority class in it. One statement of small index range scans, so its cost does not grow with
-    the length of the queue."""
+    """The heads of the counter's queues: the oldest few callable tickets of each service and priority
+    class (index ix_tickets_queue_priority). The policy's choice is always the head of one of them; the
+    few behind each head are there for when another counter claims a head first. One statement of small
+    index range scans, so its cost does not grow with the length of the queues."""
     ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
     if not ids:
         return []
@@ -279,19 +275,22 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
     events = _finish_current(session, centre, counter, actor, now)
     services = counter_services(centre, counter)
     config = centre.config.priority
-    ordered = order_candidates(
-        _candidates(session, centre, services),
-        services,
-        now,
-        config.boosts(),
-        config.max_consecutive,
-        counter.priority_streak,
-    )
-    for candidate in ordered:
-        claimed = _claim(session, candidate.ticket_id, counter.id, now)
-        if claimed is not None:
-            counter, called = _called(session, centre, counter, claimed, actor, now)
-            return CounterResult(counter, claimed, (*events, *called))
+    for _round in range(CLAIM_ROUNDS):
+        ordered = order_candidates(
+            _candidates(session, centre, services),
+            services,
+            now,
+            config.boosts(),
+            config.max_consecutive,
+            counter.priority_streak,
+        )
+        if not ordered:
+            break
+        for candidate in ordered:
+            claimed = _claim(session, candidate.ticket_id, counter.id, now)
+            if claimed is not None:
+                counter, called = _called(session, centre, counter, claimed, actor, now)
+                return CounterResult(counter, claimed, (*events, *called))
     counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
     events.append(CounterChanged(centre.code, counter.code))
     return CounterResult(counter, None, tuple(events))
