@@ -24,8 +24,13 @@ class HallClient:
     def __init__(self) -> None:
         self.sio = socketio.Client(reconnection=False)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.seen: list[str] = []  # every event name received, in order (wait() consumes `events`)
         for name in ("hall_snapshot", "ticket_called", "queue_changed", "counter_changed"):
-            self.sio.on(name, lambda data, _name=name: self.events.put((_name, data)), namespace="/hall")
+            self.sio.on(name, lambda data, _name=name: self._got(_name, data), namespace="/hall")
+
+    def _got(self, name: str, data: Any) -> None:
+        self.seen.append(name)
+        self.events.put((name, data))
 
     def connect(self, url: str, auth: dict[str, str] | None) -> HallClient:
         self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=5)
@@ -78,9 +83,11 @@ def test_display_gets_snapshot_then_calls_queue_and_counter_changes(live_server:
     token = live_server.tokens[("test", "display", "hall")]
     ticket = issue(live_server)
     other = live_server.tokens[("other", "display", "hall")]
+    above_counter = {"token": live_server.tokens[("test", "display", "counter-1")]}
     with (
         hall_client(live_server.url, {"token": token}) as client,
         hall_client(live_server.url, {"token": other}) as elsewhere,
+        hall_client(live_server.url, above_counter) as small,
     ):
         assert elsewhere.wait("hall_snapshot")["centre"] == "other"
         snapshot = client.wait("hall_snapshot")
@@ -97,9 +104,10 @@ def test_display_gets_snapshot_then_calls_queue_and_counter_changes(live_server:
         assert called["counter"]["code"] == "1" and called["counter"]["names"]["ar"]
         assert called["service"]["code"] == "traffic" and called["service"]["names"]["en"]
         assert called["zone"] == "main" and called["called_at"].endswith("Z")
-        changed = client.wait("counter_changed")
+        changed = small.wait("counter_changed")  # the screen above counter 1
         assert changed["counter"]["code"] == "1" and changed["counter"]["current"]["number"] == ticket["number"]
         waiting = client.wait("queue_changed")
+        assert "counter_changed" not in client.seen  # the hall screen shows calls and counts only
         assert {s["code"]: s["waiting"] for s in waiting["services"]}["traffic"] == 0
         requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/recall", headers=_clerk(live_server))
         recalled = client.wait("ticket_called")

@@ -11,7 +11,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from ..extensions import runtime
 from .auth import auth_token, device_from_auth
-from .publisher import centre_room, zone_room
+from .publisher import centre_room, counter_room, zone_room
 
 
 class HallNamespace(Namespace):
@@ -24,6 +24,8 @@ class HallNamespace(Namespace):
                 raise ConnectionRefusedError("unknown_display")
             for zone in display.zones:
                 join_room(zone_room(centre.code, zone))
+            if display.layout == "counter" and display.counter:
+                join_room(counter_room(centre.code, display.counter))
             snapshot_centre = centre
         elif getattr(current_user, "is_authenticated", False):
             identity = current_user.identity

@@ -16,7 +16,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
   to the centre room and every zone room of the centre; coalesced (at most one per centre per
   QUEUE_DEBOUNCE seconds) because a busy kiosk changes the queue many times a second.
 - `counter_changed` {centre, counter: <one entry of the hall snapshot's counters>} to the centre room
-  and the counter's zone room.
+  (staff) and the room `counter:<centre>:<counter>` that a display with the `counter` layout joins
+  for its counter. Hall screens do not get it: they show calls (`ticket_called`) and waiting counts,
+  and every frame to every screen costs the server when a hall has many.
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
 - `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever places in that
   queue changed (a call, a cancel, a check-in, a transfer, a priority ticket issued; not a plain ticket
@@ -54,6 +56,10 @@ def zone_room(centre: str, zone: str) -> str:
 
 def ticket_room(tracking_code: str) -> str:
     return f"ticket:{tracking_code}"
+
+
+def counter_room(centre: str, counter: str) -> str:
+    return f"counter:{centre}:{counter}"
 
 
 def queue_room(centre: str, service: str) -> str:
@@ -139,7 +145,9 @@ class Publisher:
         centre = self.catalog.centre(event.centre)
         with self.db.reading() as session:
             entry = hall.counters_summary(session, centre, utcnow(), only=event.counter)[0]
-        self._emit_hall("counter_changed", {"centre": event.centre, "counter": entry}, event.centre, [entry["zone"]])
+        payload = {"centre": event.centre, "counter": entry}
+        rooms = [centre_room(event.centre), counter_room(event.centre, event.counter)]
+        self.socketio.emit("counter_changed", payload, to=rooms, namespace="/hall")
 
     def _queue_changed_soon(self, centre: str) -> None:
         if centre in self._queue_pending:
