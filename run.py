@@ -14,6 +14,7 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
@@ -51,7 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"config error in {args.config}: {error}", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    # The database is migrated by a short-lived child process: Alembic, Mako and the migration scripts
+    # (~30 MB) would otherwise stay resident in the server for its whole life (docs/benchmarks.md).
+    migration = subprocess.run(
+        [sys.executable, "-m", "queue_app.store.migrate"],
+        env={**os.environ, "TABOUR_MIGRATE_URL": settings.database_url},
+        check=False,
+    )
+    if migration.returncode != 0:
+        print("the database could not be migrated (see above)", file=sys.stderr)
+        return 1
+    app = create_app(settings, migrate=False)
     lines = first_run.prepare(app)
     if is_first_run:
         lines.insert(0, f"First run: a secret key was generated in {settings.instance_path}/secret_key")

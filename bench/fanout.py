@@ -1,7 +1,8 @@
 """Fan-out benchmark: N websocket clients in `/hall`, repeated call-next through the API, and the time
 from the API's answer to the `ticket_called` receipt at every client.
 
-Scenarios (each in the same run as its baseline, a bare python-socketio server doing the same fan-out):
+Scenarios (each run starts fresh servers, Tabour's then its baseline's: a bare python-socketio server doing
+the same fan-out; --reconnects N first connects and drops every client N times, as after a network cut):
   tabour-1p   one Tabour process (run.py, gevent, SQLite), N clients
   tabour-2p   two Tabour processes on one PostgreSQL database and one Redis message queue, N/2 clients each,
               the calls made on process A
@@ -138,6 +139,7 @@ def one_run(target: Target, clients: int, loaders: int, calls: int, interval: fl
     context = multiprocessing.get_context("spawn")
     pipes, procs = [], []
     share = [clients // loaders + (1 if i < clients % loaders else 0) for i in range(loaders)]
+    rss_idle = [memory_mb(pid)[0] for pid in target.pids]
     started = time.monotonic()
     for count in share:
         mine, theirs = context.Pipe()
@@ -192,34 +194,31 @@ def one_run(target: Target, clients: int, loaders: int, calls: int, interval: fl
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
         "max_ms": round(max(latencies), 1) if latencies else None,
         "api_p50_ms": round(statistics.median(api_ms), 1),
+        "rss_mb_idle": [round(r) for r in rss_idle],
         "rss_mb_connected": [round(r) for r in rss_connected],
         "rss_mb_peak": [round(p) for p in peaks],
     }
 
 
-def scenario(name: str, target: Target, args: argparse.Namespace) -> dict[str, Any]:
-    runs = []
-    for index in range(args.runs):
-        result = one_run(target, args.clients, args.loaders, args.calls, args.interval)
-        print(f"  {name} run {index + 1}: {json.dumps(result)}", flush=True)
-        runs.append(result)
-        time.sleep(2)
+def summarise(name: str, runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     summary = {
         "scenario": name,
         "clients": args.clients,
         "servers": args.servers,
-        "runs": args.runs,
+        "runs": len(runs),
         "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
         "median_p99_ms": statistics.median(r["p99_ms"] for r in runs),
         "median_max_ms": statistics.median(r["max_ms"] for r in runs),
         "lost": sum(r["expected"] - r["received"] for r in runs),
-        "peak_rss_mb": max(max(r["rss_mb_peak"]) for r in runs),
+        "median_peak_rss_mb": statistics.median(max(r["rss_mb_peak"]) for r in runs),
+        "max_peak_rss_mb": max(max(r["rss_mb_peak"]) for r in runs),
         "per_run": runs,
     }
     print(
         f"{name}: N={args.clients} servers={args.servers} p50={summary['median_p50_ms']} ms "
         f"p99={summary['median_p99_ms']} ms max={summary['median_max_ms']} ms lost={summary['lost']} "
-        f"peak RSS={summary['peak_rss_mb']} MB (median of {args.runs} runs)",
+        f"peak RSS={summary['median_peak_rss_mb']} MB (max {summary['max_peak_rss_mb']}) "
+        f"(medians of {len(runs)} runs)",
         flush=True,
     )
     return summary
@@ -234,16 +233,26 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between calls")
     parser.add_argument("--loaders", type=int, default=4, help="load-generator processes")
     parser.add_argument("--only", choices=["tabour", "bare"], help="skip the other scenario")
+    parser.add_argument("--reconnects", type=int, default=0, help="connect every client this many times first")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers inherit it
-    results = []
-    if args.only != "bare":
-        with tabour(args.servers, args.calls * args.runs) as target:
-            results.append(scenario(f"tabour-{args.servers}p", target, args))
-    if args.only != "tabour":
-        with bare(args.servers) as target:
-            results.append(scenario(f"bare-{args.servers}p", target, args))
+    # Every run starts fresh servers (a run is one hall's screens connecting once), Tabour then its
+    # baseline, so each pair shares the machine's conditions. --reconnects N connects the clients N more
+    # times to the same servers first (all screens coming back after a network cut).
+    names = [n for n in ("tabour", "bare") if args.only in (None, n)]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for index in range(args.runs):
+        for name in names:
+            start = tabour(args.servers, args.calls * (args.reconnects + 1)) if name == "tabour" else bare(args.servers)
+            with start as target:
+                for _again in range(args.reconnects):
+                    one_run(target, args.clients, args.loaders, args.calls, args.interval)
+                result = one_run(target, args.clients, args.loaders, args.calls, args.interval)
+            print(f"  {name}-{args.servers}p run {index + 1}: {json.dumps(result)}", flush=True)
+            runs[name].append(result)
+            time.sleep(2)
+    results = [summarise(f"{name}-{args.servers}p", runs[name], args) for name in names]
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     with open(out / "fanout.jsonl", "a") as handle:

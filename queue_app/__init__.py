@@ -49,9 +49,10 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
     from .services.accounts import TokenSigner
     from .services.catalog import sync_catalog
     from .store.database import Database
-    from .store.migrate import upgrade
 
     if migrate:
+        from .store.migrate import upgrade  # imported only here: Alembic is big, and run.py migrates apart
+
         upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:

@@ -212,3 +212,24 @@ def test_run_py_refuses_a_bad_config_and_names_the_path(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "centres[0].counters[3].services[1]: no service 'trafic'" in result.stderr + result.stdout
     assert "Tabour is serving" not in result.stdout
+
+
+def test_run_py_stops_when_the_database_cannot_be_migrated(tmp_path: Path) -> None:
+    """run.py migrates in a child process (Alembic stays out of the server); a failure there stops it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TABOUR_")}
+    env.update(
+        TABOUR_INSTANCE=str(tmp_path / "instance"),
+        TABOUR_SECRET_KEY="x" * 32,
+        TABOUR_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",  # nothing listens on port 1
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--config", str(ROOT / "config.yaml"), "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "the database could not be migrated" in result.stderr
+    assert "Tabour is serving" not in result.stdout

@@ -45,3 +45,18 @@ def upgrade(url: str, revision: str = "head") -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the difference between the models and the database."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def main() -> int:
+    """`python -m queue_app.store.migrate`: upgrade the database named by TABOUR_MIGRATE_URL (an
+    environment variable, not an argument, so a password never shows in the process list). run.py runs
+    this as a short-lived child so that Alembic and Mako (~30 MB) do not stay resident in the server."""
+    import os
+
+    logging.basicConfig(level=logging.WARNING)
+    upgrade(os.environ["TABOUR_MIGRATE_URL"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
