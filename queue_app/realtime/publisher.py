@@ -89,16 +89,6 @@ class Publisher:
         return snapshot
 
     def publish(self, events: Iterable[Event]) -> None:
-        """Send the messages of committed events, from a background task: the handler answers first.
-        A call reaching thousands of screens (or a Redis round trip) then never delays the clerk's own
-        answer, and events still leave in the order their handlers published them."""
-        batch = list(events)
-        for event in batch:  # a screen connecting from now on must not get a snapshot from before
-            self._snapshots.pop(event.centre, None)
-        if batch:
-            self.socketio.start_background_task(self.publish_now, batch)
-
-    def publish_now(self, events: Iterable[Event]) -> None:
         for event in events:
             self._snapshots.pop(event.centre, None)
             if isinstance(event, TicketCalled):
