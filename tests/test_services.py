@@ -385,3 +385,21 @@ def test_a_refused_action_changes_nothing(database: Database, centre: CentreCata
             "started",
         ]
     assert not isinstance(error, IntakeClosed)
+
+
+def test_counter_entries_in_events_match_the_database(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
+    """Call-next and complete publish the counter as the hall shows it, built from what they hold: it
+    must equal the entry read back from the database (what a screen's snapshot shows)."""
+    from queue_app.services import hall
+    from queue_app.services.events import CounterChanged
+
+    issue(database, centre)
+    actions = [counters.call_next, counters.complete, counters.call_next]  # the last finds nobody
+    for step, action in enumerate(actions):
+        with database.transaction() as session:
+            result = action(session, centre, "1", clerk, minutes(step + 1))
+        [event] = [e for e in result.events if isinstance(e, CounterChanged)]
+        with database.reading() as session:
+            stored = hall.counters_summary(session, centre, minutes(step + 1), only="1")[0]
+        assert event.entry == stored, action.__name__
+    assert stored["state"] == "idle" and stored["clerk"] and stored["current"] is None

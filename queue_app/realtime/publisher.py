@@ -142,9 +142,11 @@ class Publisher:
         )
 
     def _counter_changed(self, event: CounterChanged) -> None:
-        centre = self.catalog.centre(event.centre)
-        with self.db.reading() as session:
-            entry = hall.counters_summary(session, centre, utcnow(), only=event.counter)[0]
+        entry = event.entry
+        if entry is None:
+            centre = self.catalog.centre(event.centre)
+            with self.db.reading() as session:
+                entry = hall.counters_summary(session, centre, utcnow(), only=event.counter)[0]
         payload = {"centre": event.centre, "counter": entry}
         rooms = [centre_room(event.centre), counter_room(event.centre, event.counter)]
         self.socketio.emit("counter_changed", payload, to=rooms, namespace="/hall")

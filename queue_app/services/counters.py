@@ -23,6 +23,7 @@ from ..domain import tickets as rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
 from ..store.models import Counter, StaffEvent, Ticket, table
+from . import hall
 from .catalog import CentreCatalog
 from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from .queue_state import counter_services
@@ -122,6 +123,14 @@ def counter_state(session: Session, centre: CentreCatalog, code: str) -> Counter
     connection = session.connection()
     statement = _COUNTER_ROW_LOCKED if connection.dialect.name == "postgresql" else _COUNTER_ROW
     return CounterState(**connection.execute(statement, {"counter_id": centre.counter_id(code)}).one()._mapping)
+
+
+def _counter_changed(
+    session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord | None
+) -> CounterChanged:
+    """The event, with the counter's hall entry built from what the use case holds."""
+    entry = hall.counter_entry(centre, counter, counter, hall.username(session, counter.user_id), ticket)
+    return CounterChanged(centre.code, counter.code, entry)
 
 
 def _save_counter(
@@ -256,7 +265,7 @@ def _called(
     return counter, [
         TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-        CounterChanged(centre.code, counter.code),
+        _counter_changed(session, centre, counter, ticket),
         QueueChanged(centre.code, (service,)),
     ]
 
@@ -292,7 +301,7 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
                 counter, called = _called(session, centre, counter, claimed, actor, now)
                 return CounterResult(counter, claimed, (*events, *called))
     counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
-    events.append(CounterChanged(centre.code, counter.code))
+    events.append(_counter_changed(session, centre, counter, None))
     return CounterResult(counter, None, tuple(events))
 
 
@@ -363,7 +372,7 @@ def _close_current(
         ticket,
         (
             TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-            CounterChanged(centre.code, counter.code),
+            _counter_changed(session, centre, counter, None),
         ),
     )
 

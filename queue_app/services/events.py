@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,12 @@ class QueueChanged:
 
 @dataclass(frozen=True)
 class CounterChanged:
+    """`entry`: the counter as the hall shows it, when the use case already had every fact of it (the
+    publisher then need not read it back)."""
+
     centre: str
     counter: str
+    entry: dict[str, Any] | None = field(default=None, compare=False)
 
 
 Event = TicketCalled | TicketChanged | QueueChanged | CounterChanged

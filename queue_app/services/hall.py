@@ -4,7 +4,7 @@ recent calls. The same snapshot feeds the API, the screens on connect and the su
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from ..domain.eta import estimate
 from ..store.models import Counter, Service, Ticket, TicketEvent, User
 from .catalog import CentreCatalog
 from .queue_state import (
+    CounterLike,
     active_counters,
     counter_services,
     recent_samples_by_service,
@@ -100,6 +101,80 @@ def _counters_query(one: bool) -> Executable:
 _COUNTERS = {False: _counters_query(False), True: _counters_query(True)}
 
 
+class CurrentTicket(Protocol):
+    """The ticket at a counter, as a `TicketRecord` or a row of the counters query."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def transactions(self) -> int: ...
+    @property
+    def called_at(self) -> datetime | None: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+
+
+def counter_entry(
+    centre: CentreCatalog, counter: CounterLike, state: CounterFacts, clerk: str | None, ticket: CurrentTicket | None
+) -> dict[str, Any]:
+    """One counter as the hall snapshot and `counter_changed` show it: state, clerk, services now, the
+    ticket at the counter."""
+    config = centre.config.counter(counter.code)
+    current = None
+    if ticket is not None and ticket.status in ("called", "serving"):
+        current = {
+            "number": ticket.number,
+            "service": centre.service_code(ticket.service_id),
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "transactions": ticket.transactions,
+            "since": iso(ticket.started_at or ticket.called_at),
+        }
+    return {
+        "code": counter.code,
+        "names": config.names.as_dict() if config else {},
+        "zone": config.zone if config else None,
+        "state": state.state,
+        "clerk": clerk,
+        "pause_reason": state.pause_reason,
+        "services": counter_services(centre, counter),
+        "current": current,
+        "since": iso(state.changed_at),
+    }
+
+
+class CounterFacts(Protocol):
+    @property
+    def state(self) -> str: ...
+    @property
+    def pause_reason(self) -> str | None: ...
+    @property
+    def changed_at(self) -> datetime | None: ...
+
+
+_USERNAMES: dict[int, str] = {}  # usernames never change: a call need not read the users table
+
+
+def username(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    if user_id not in _USERNAMES:
+        name = session.connection().execute(_USERNAME, {"user_id": user_id}).scalar()
+        if name is None:
+            return None
+        _USERNAMES[user_id] = name
+    return _USERNAMES[user_id]
+
+
+_USERNAME = select(User.username).where(User.id == bindparam("user_id"))
+
+
 def counters_summary(
     session: Session, centre: CentreCatalog, now: datetime, only: str | None = None
 ) -> list[dict[str, Any]]:
@@ -109,35 +184,11 @@ def counters_summary(
         parameters["counter_id"] = centre.counter_id(only)
     rows = session.connection().execute(_COUNTERS[only is not None], parameters)
     by_code = {row.code: row for row in rows}
-    result = []
-    for config in centre.config.counters:
-        row = by_code.get(config.code)
-        if row is None:
-            continue
-        current = None
-        if row.status in ("called", "serving"):
-            current = {
-                "number": row.number,
-                "service": centre.service_code(row.service_id),
-                "status": row.status,
-                "priority": row.priority,
-                "transactions": row.transactions,
-                "since": iso(row.started_at or row.called_at),
-            }
-        result.append(
-            {
-                "code": config.code,
-                "names": config.names.as_dict(),
-                "zone": config.zone,
-                "state": row.state,
-                "clerk": row.username,
-                "pause_reason": row.pause_reason,
-                "services": counter_services(centre, row),
-                "current": current,
-                "since": iso(row.changed_at),
-            }
-        )
-    return result
+    return [
+        counter_entry(centre, row, row, row.username, row if row.number is not None else None)
+        for config in centre.config.counters
+        if (row := by_code.get(config.code)) is not None
+    ]
 
 
 def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CALLS) -> list[dict[str, Any]]:
