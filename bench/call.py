@@ -208,6 +208,12 @@ def verify(database: Path, issued: list[str], called: list[str]) -> dict[str, in
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_run(counters: int, tickets: int, auto: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tabour-bench-call-") as tmp:
         directory = Path(tmp)
@@ -229,8 +235,10 @@ def one_run(counters: int, tickets: int, auto: bool) -> dict[str, Any]:
             for _ in clients:
                 if not ready.acquire(timeout=60):
                     raise RuntimeError("a client did not connect")
+            cpu_before = cpu_seconds(process.pid)
             go.set()
             collected = [results.get(timeout=600) for _ in clients]
+            server_cpu = cpu_seconds(process.pid) - cpu_before
             for client in clients:
                 client.join(timeout=30)
         finally:
@@ -247,6 +255,8 @@ def one_run(counters: int, tickets: int, auto: bool) -> dict[str, Any]:
         "calls": len(called),
         "seconds": round(seconds, 3),
         "calls_per_s": round(len(called) / seconds, 1),
+        # CPU the server spent per request: steadier than throughput on a shared machine
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(calls) + len(completes)), 3),
         "requests_per_s": round((len(calls) + len(completes)) / seconds, 1),
         "call_p50_ms": round(percentile(calls, 50), 2),
         "call_p99_ms": round(percentile(calls, 99), 2),
@@ -269,7 +279,15 @@ def main() -> int:
         result = one_run(args.counters, args.tickets, args.auto)
         print(f"run {i + 1}: {json.dumps(result)}", flush=True)
         runs.append(result)
-    keys = ("calls_per_s", "requests_per_s", "call_p50_ms", "call_p99_ms", "complete_p50_ms", "complete_p99_ms")
+    keys = (
+        "calls_per_s",
+        "requests_per_s",
+        "server_cpu_ms_per_request",
+        "call_p50_ms",
+        "call_p99_ms",
+        "complete_p50_ms",
+        "complete_p99_ms",
+    )
     median = {k: statistics.median(r[k] for r in runs) for k in keys if runs[0][k] is not None}
     ok = all(
         r["called_twice"] == r["never_called"] == r["not_done"] == r["dup_numbers"] == r["missing"] == 0 for r in runs
