@@ -36,6 +36,12 @@ SQLITE_TRIGGERS = {
 
 POSTGRES_FUNCTION = f"""CREATE FUNCTION queue_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.service_id <> NEW.service_id THEN
+        -- a move between two queues locks both tallies in one order, so two moves crossing between
+        -- the same two services wait for each other instead of deadlocking
+        PERFORM 1 FROM queue_tallies WHERE service_id IN (OLD.service_id, NEW.service_id)
+            ORDER BY service_id FOR UPDATE;
+    END IF;
     IF TG_OP <> 'INSERT' THEN
         IF OLD.status = 'waiting' THEN {LEAVE}; END IF;
     END IF;
