@@ -105,3 +105,48 @@ def test_hold_expires_without_check_in(database, catalog) -> None:
     with database.transaction() as session, pytest.raises(remote.Conflict) as refused:
         remote.check_in(session, centre, tickets.find_by_tracking_code(session, code), now + timedelta(minutes=32))
     assert refused.value.code == "hold_expired"
+
+
+def test_two_hold_sweeps_at_once_expire_each_ticket_once(database_url: str, hall_config) -> None:
+    """Every serving process sweeps expired holds; on PostgreSQL two sweeps may run at the same instant.
+    The expiry is one conditional UPDATE, so each overdue ticket is cancelled and recorded exactly once."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from queue_app.services.catalog import sync_catalog
+    from queue_app.store.database import Database
+    from queue_app.store.migrate import upgrade
+    from queue_app.store.models import TicketEvent
+
+    upgrade(database_url)
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            catalog = sync_catalog(session, hall_config)
+        centre, now = catalog.centre("test"), utcnow()
+        with database.transaction() as session:
+            for i in range(6):
+                request = TicketRequest(service="traffic", source="remote", phone=f"+9655000001{i}")
+                issued = tickets.issue_ticket(session, centre, request, now)
+                hold = {"needs_check_in": True, "hold_until": now + timedelta(minutes=30)}
+                session.execute(update(Ticket).where(Ticket.id == issued.ticket.id).values(**hold))
+        barrier, expired = threading.Barrier(2), []
+
+        def sweep() -> None:
+            barrier.wait()
+            with database.transaction() as session:
+                expired.append(len(remote.expire_holds(session, catalog, now + timedelta(minutes=31))))
+
+        sweepers = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in sweepers:
+            thread.start()
+        for thread in sweepers:
+            thread.join(timeout=30)
+        assert sorted(expired) == [0, 12]  # 6 tickets, 2 events each (ticket, queue) from one sweep only
+        with database.reading() as session:
+            kinds = select(func.count()).where(TicketEvent.kind == "expired")
+            assert session.scalar(kinds) == 6
+            assert session.scalar(select(func.count()).where(Ticket.status == "cancelled")) == 6
+    finally:
+        database.dispose()

@@ -12,16 +12,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, LimitReached
-from ..store.models import Ticket
+from ..store.models import Ticket, table
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
-from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
+from .tickets import IssuedTicket, TicketRecord, TicketRequest, issue_ticket, record_event
 
 PHONE = re.compile(r"^\+?\d{7,15}$")
 
@@ -102,8 +102,7 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
     if ticket.checked_in_at is not None or not ticket.needs_check_in:
         return ()
     if ticket.hold_until is not None and now > ticket.hold_until:
-        expire(session, centre, ticket, now)
-        raise Conflict("hold_expired")
+        raise Conflict("hold_expired")  # the hold sweep cancels it
     ticket.checked_in_at = now
     record_event(session, ticket, "checked_in", now)
     return (
@@ -112,33 +111,32 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
     )
 
 
-def expire(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
-    ticket.status = rules.next_status(ticket.status, "cancel").value
-    ticket.finished_at = now
-    record_event(
-        session,
-        ticket,
-        "expired",
-        now,
-        detail={"hold_until": ticket.hold_until.isoformat() if ticket.hold_until else None},
+_TICKETS = table(Ticket)
+# One conditional UPDATE: several processes may sweep at once, and a ticket checked in, or no longer
+# waiting, by the time the row is written is left alone. Each overdue ticket is expired exactly once.
+_EXPIRE = (
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.status == "waiting",
+        _TICKETS.c.needs_check_in.is_(True),
+        _TICKETS.c.checked_in_at.is_(None),
+        _TICKETS.c.hold_until < bindparam("at"),
     )
-    return (
-        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-        QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),
-    )
+    .values(status="cancelled", finished_at=bindparam("at"))
+    .returning(*_TICKETS.c)
+)
 
 
 def expire_holds(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
     """Remote tickets past their hold without a check-in give their place up."""
-    overdue = session.scalars(
-        select(Ticket).where(
-            Ticket.status == "waiting",
-            Ticket.needs_check_in.is_(True),
-            Ticket.checked_in_at.is_(None),
-            Ticket.hold_until < now,
-        )
-    )
     events: list[Event] = []
-    for ticket in overdue:
-        events += expire(session, catalog.by_id(ticket.centre_id), ticket, now)
+    for row in session.connection().execute(_EXPIRE, {"at": now}).all():
+        ticket = TicketRecord(**row._mapping)
+        centre = catalog.by_id(ticket.centre_id)
+        hold = ticket.hold_until.isoformat() if ticket.hold_until else None
+        record_event(session, ticket, "expired", now, detail={"hold_until": hold})
+        events += [
+            TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+            QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),
+        ]
     return events
