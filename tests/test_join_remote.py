@@ -150,3 +150,33 @@ def test_two_hold_sweeps_at_once_expire_each_ticket_once(database_url: str, hall
             assert session.scalar(select(func.count()).where(Ticket.status == "cancelled")) == 6
     finally:
         database.dispose()
+
+
+def test_check_in_refused_when_the_hold_was_expired_since_it_was_read(database_url: str, hall_config) -> None:
+    """Another process's sweep may cancel the ticket between the check-in's read and its write: the
+    check-in is then refused, and writes nothing."""
+    from queue_app.services.catalog import sync_catalog
+    from queue_app.store.database import Database
+    from queue_app.store.migrate import upgrade
+
+    upgrade(database_url)
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            centre = sync_catalog(session, hall_config).centre("test")
+        now = utcnow()
+        with database.transaction() as session:
+            issued = tickets.issue_ticket(session, centre, TicketRequest(service="traffic", source="remote"), now)
+            hold = {"needs_check_in": True, "hold_until": now + timedelta(minutes=30)}
+            session.execute(update(Ticket).where(Ticket.id == issued.ticket.id).values(**hold))
+        with pytest.raises(remote.Conflict) as refused, database.transaction() as session:
+            ticket = tickets.find_by_tracking_code(session, issued.ticket.tracking_code)
+            with database.transaction() as sweeper:  # the other process, committing first
+                sweeper.execute(update(Ticket).where(Ticket.id == ticket.id).values(status="cancelled"))
+            remote.check_in(session, centre, ticket, now + timedelta(minutes=1))
+        assert refused.value.code == "hold_expired"
+        with database.reading() as session:
+            stored = session.get(Ticket, issued.ticket.id)
+            assert stored is not None and stored.status == "cancelled" and stored.checked_in_at is None
+    finally:
+        database.dispose()

@@ -90,6 +90,16 @@ def join_remote(
     return issue_ticket(session, centre, request, now)
 
 
+_TICKETS = table(Ticket)
+_CHECK_IN = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
+    .where(_TICKETS.c.checked_in_at.is_(None))
+    .where(or_(_TICKETS.c.hold_until.is_(None), _TICKETS.c.hold_until >= bindparam("at")))
+    .values(checked_in_at=bindparam("at"))
+)
+
+
 def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
     """The visitor is in the hall (the kiosk scanned the QR): the ticket may now be called.
     Checking in twice is harmless; a ticket past its hold, or no longer waiting, is refused."""
@@ -103,7 +113,10 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
         return ()
     if ticket.hold_until is not None and now > ticket.hold_until:
         raise Conflict("hold_expired")  # the hold sweep cancels it
-    ticket.checked_in_at = now
+    # conditional, like the sweep: if another process expired the hold since the read, nothing is written
+    if not session.execute(_CHECK_IN, {"ticket_id": ticket.id, "at": now}).rowcount:  # type: ignore[attr-defined]
+        raise Conflict("hold_expired")
+    session.refresh(ticket)
     record_event(session, ticket, "checked_in", now)
     return (
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
@@ -111,7 +124,6 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
     )
 
 
-_TICKETS = table(Ticket)
 # One conditional UPDATE: several processes may sweep at once, and a ticket checked in, or no longer
 # waiting, by the time the row is written is left alone. Each overdue ticket is expired exactly once.
 _EXPIRE = (
