@@ -23,6 +23,7 @@ from ..domain import tickets as rules
 from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
 from ..store.models import Counter, StaffEvent, Ticket, table
+from ..store.prepared import Prepared
 from . import hall
 from .catalog import CentreCatalog
 from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
@@ -76,26 +77,29 @@ class OpenCounter(Protocol):
 _TICKETS = table(Ticket)
 _COUNTERS = table(Counter)
 _COUNTER_ROW = select(_COUNTERS).where(_COUNTERS.c.id == bindparam("counter_id"))
-_COUNTER_ROW_LOCKED = _COUNTER_ROW.with_for_update()
-_TICKET_ROW = select(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
-_LOCK_WAITING = (
+_COUNTER_STATE = {
+    "sqlite": Prepared(_COUNTER_ROW),
+    "postgresql": Prepared(_COUNTER_ROW.with_for_update()),
+}
+_TICKET_ROW = Prepared(select(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id")))
+_LOCK_WAITING = Prepared(
     select(_TICKETS.c.id)
     .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
     .with_for_update(skip_locked=True)
 )
-_CLAIM = (
+_CLAIM = Prepared(
     update(_TICKETS)
     .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
     .values(status="called", called_at=bindparam("at"), counter_id=bindparam("to_counter"))
     .returning(*_TICKETS.c)
 )
-_FINISH = (
+_FINISH = Prepared(
     update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status.in_(("called", "serving")))
+    .where(_TICKETS.c.id == bindparam("ticket_id"), or_(_TICKETS.c.status == "called", _TICKETS.c.status == "serving"))
     .values(status=bindparam("to_status"), finished_at=bindparam("at"))
     .returning(*_TICKETS.c)
 )
-_SAVE_COUNTER = (
+_SAVE_COUNTER = Prepared(
     update(_COUNTERS)
     .where(_COUNTERS.c.id == bindparam("counter_id"))
     .values(
@@ -120,9 +124,8 @@ _BY_NUMBER = (
 
 def counter_state(session: Session, centre: CentreCatalog, code: str) -> CounterState:
     """The counter as plain values, its row locked on PostgreSQL until the commit."""
-    connection = session.connection()
-    statement = _COUNTER_ROW_LOCKED if connection.dialect.name == "postgresql" else _COUNTER_ROW
-    return CounterState(**connection.execute(statement, {"counter_id": centre.counter_id(code)}).one()._mapping)
+    statement = _COUNTER_STATE["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return CounterState(**statement.execute(session, {"counter_id": centre.counter_id(code)}).one()._asdict())
 
 
 def _counter_changed(
@@ -144,7 +147,7 @@ def _save_counter(
 ) -> CounterState:
     user_id = actor.user_id if actor.user_id is not None else counter.user_id
     values = {"to_state": state, "to_ticket": current, "to_streak": streak, "to_user": user_id, "at": now}
-    session.connection().execute(_SAVE_COUNTER, {"counter_id": counter.id, **values})
+    _SAVE_COUNTER.execute(session, {"counter_id": counter.id, **values})
     return replace(
         counter, state=state, current_ticket_id=current, priority_streak=streak, user_id=user_id, changed_at=now
     )
@@ -168,12 +171,12 @@ def _current(session: Session, counter: Counter) -> Ticket:
 
 
 @lru_cache(maxsize=64)
-def _candidates_statement(services: int) -> CompoundSelect[Any]:
+def _candidates_statement(services: int) -> Prepared:
     """The candidates query for a counter serving `services` services (ids bound as s0, s1, ...), built
     once per size: building it per call cost more CPU than running it."""
     columns = (Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at)
     callable_now = or_(Ticket.needs_check_in.is_(False), Ticket.checked_in_at.is_not(None))
-    return union_all(
+    statement: CompoundSelect[Any] = union_all(
         *(
             select(
                 select(*columns)
@@ -187,6 +190,7 @@ def _candidates_statement(services: int) -> CompoundSelect[Any]:
             for priority in PRIORITY_CLASSES
         )
     )
+    return Prepared(statement)
 
 
 def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
@@ -197,7 +201,7 @@ def _candidates(session: Session, centre: CentreCatalog, services: list[str]) ->
     ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
     if not ids:
         return []
-    rows = session.connection().execute(_candidates_statement(len(ids)), {f"s{i}": id_ for i, id_ in enumerate(ids)})
+    rows = _candidates_statement(len(ids)).execute(session, {f"s{i}": id_ for i, id_ in enumerate(ids)})
     return [
         Candidate(
             ticket_id=row.id,
@@ -212,12 +216,11 @@ def _candidates(session: Session, centre: CentreCatalog, services: list[str]) ->
 def _claim(session: Session, ticket_id: int, counter_id: int, now: datetime) -> TicketRecord | None:
     """Take one waiting ticket for this counter (one UPDATE ... RETURNING), or None if another
     counter got it first."""
-    connection = session.connection()
     parameters = {"ticket_id": ticket_id}
-    if connection.dialect.name == "postgresql" and connection.execute(_LOCK_WAITING, parameters).first() is None:
+    if session.get_bind().dialect.name == "postgresql" and _LOCK_WAITING.execute(session, parameters).first() is None:
         return None
-    row = connection.execute(_CLAIM, {**parameters, "at": now, "to_counter": counter_id}).first()
-    return TicketRecord(**row._mapping) if row is not None else None
+    row = _CLAIM.execute(session, {**parameters, "at": now, "to_counter": counter_id}).first()
+    return TicketRecord(**row._asdict()) if row is not None else None
 
 
 def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
@@ -228,13 +231,13 @@ def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
 
 def _finish(session: Session, ticket_id: int, status: str, now: datetime) -> TicketRecord | None:
     """Close a called or serving ticket (done or no-show); None if it is no longer at a counter."""
-    row = session.connection().execute(_FINISH, {"ticket_id": ticket_id, "to_status": status, "at": now}).first()
-    return TicketRecord(**row._mapping) if row is not None else None
+    row = _FINISH.execute(session, {"ticket_id": ticket_id, "to_status": status, "at": now}).first()
+    return TicketRecord(**row._asdict()) if row is not None else None
 
 
 def _ticket_record(session: Session, ticket_id: int) -> TicketRecord | None:
-    row = session.connection().execute(_TICKET_ROW, {"ticket_id": ticket_id}).first()
-    return TicketRecord(**row._mapping) if row is not None else None
+    row = _TICKET_ROW.execute(session, {"ticket_id": ticket_id}).first()
+    return TicketRecord(**row._asdict()) if row is not None else None
 
 
 def _finish_current(

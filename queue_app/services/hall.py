@@ -13,6 +13,7 @@ from ..domain.calendar import check_intake, local_time
 from ..domain.errors import IntakeClosed
 from ..domain.eta import estimate
 from ..store.models import Counter, Service, Ticket, TicketEvent, User
+from ..store.prepared import Prepared
 from .catalog import CentreCatalog
 from .queue_state import (
     CounterLike,
@@ -98,7 +99,7 @@ def _counters_query(one: bool) -> Executable:
     return query.where(Counter.id == bindparam("counter_id")) if one else query
 
 
-_COUNTERS = {False: _counters_query(False), True: _counters_query(True)}
+_COUNTERS = {False: Prepared(_counters_query(False)), True: Prepared(_counters_query(True))}
 
 
 class CurrentTicket(Protocol):
@@ -165,14 +166,14 @@ def username(session: Session, user_id: int | None) -> str | None:
     if user_id is None:
         return None
     if user_id not in _USERNAMES:
-        name = session.connection().execute(_USERNAME, {"user_id": user_id}).scalar()
+        name = _USERNAME.execute(session, {"user_id": user_id}).scalar()
         if name is None:
             return None
         _USERNAMES[user_id] = name
     return _USERNAMES[user_id]
 
 
-_USERNAME = select(User.username).where(User.id == bindparam("user_id"))
+_USERNAME = Prepared(select(User.username).where(User.id == bindparam("user_id")))
 
 
 def counters_summary(
@@ -182,7 +183,7 @@ def counters_summary(
     parameters = {"centre_id": centre.id}
     if only is not None:
         parameters["counter_id"] = centre.counter_id(only)
-    rows = session.connection().execute(_COUNTERS[only is not None], parameters)
+    rows = _COUNTERS[only is not None].execute(session, parameters)
     by_code = {row.code: row for row in rows}
     return [
         counter_entry(centre, row, row, row.username, row if row.number is not None else None)

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import Executable, Select, bindparam, func, literal, select, tuple_, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
 from ..store.models import Counter, QueueTally, Ticket
+from ..store.prepared import Prepared
 from .catalog import CentreCatalog
 
 ACTIVE_COUNTER_STATES = ("idle", "calling", "serving")
@@ -70,10 +71,12 @@ def _ahead_in_class(priority: str) -> Select[int, int]:
 # Built once, with the limits as parameters (it runs on every ticket issued): one index range per
 # priority class instead of a filter over the whole queue.
 _CLASSES = union_all(*(_ahead_in_class(p) for p in PRIORITIES)).subquery()
-_AHEAD = select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx))
+_AHEAD = Prepared(select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx)))
 
 
-_TALLY = select(QueueTally.waiting, QueueTally.transactions).where(QueueTally.service_id == bindparam("service_id"))
+_TALLY = Prepared(
+    select(QueueTally.waiting, QueueTally.transactions).where(QueueTally.service_id == bindparam("service_id"))
+)
 
 
 _TALLIES = select(QueueTally.service_id, QueueTally.waiting, QueueTally.transactions).where(
@@ -84,7 +87,7 @@ _TALLIES = select(QueueTally.service_id, QueueTally.waiting, QueueTally.transact
 def everyone_waiting(session: Session, service_id: int) -> tuple[int, int]:
     """(tickets, transactions) waiting in a service's queue, from the tally the database keeps: what is
     ahead of a ticket without priority that has just joined the end (itself included)."""
-    row = session.connection().execute(_TALLY, {"service_id": service_id}).first()
+    row = _TALLY.execute(session, {"service_id": service_id}).first()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
@@ -94,9 +97,7 @@ def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) 
     boosts = centre.config.priority.boosts()
     mine = ticket.queued_at - timedelta(minutes=boosts.get(ticket.priority, 0))
     limits = {f"limit_{p}": mine + timedelta(minutes=boosts.get(p, 0)) for p in PRIORITIES}
-    row = (
-        session.connection().execute(_AHEAD, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
-    )
+    row = _AHEAD.execute(session, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
@@ -245,10 +246,10 @@ def ticket_estimate(
 
 
 @lru_cache(maxsize=64)
-def _oldest_waiting(services: int) -> Executable:
+def _oldest_waiting(services: int) -> Prepared:
     """The oldest waiting ticket's queued_at of each of `services` services (ids bound as s0, s1, ...):
     one index seek each (a GROUP BY over the queues would read every waiting ticket)."""
-    return union_all(
+    statement = union_all(
         *(
             select(literal(i).label("i"), func.min(Ticket.queued_at)).where(
                 Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting"
@@ -256,6 +257,7 @@ def _oldest_waiting(services: int) -> Executable:
             for i in range(services)
         )
     )
+    return Prepared(statement)
 
 
 def waiting_by_service(
@@ -270,7 +272,7 @@ def waiting_by_service(
     counts = {
         row.service_id: (row.waiting, row.transactions) for row in connection.execute(_TALLIES, {"service_ids": ids})
     }
-    rows = connection.execute(_oldest_waiting(len(ids)), {f"s{i}": id_ for i, id_ in enumerate(ids)})
+    rows = _oldest_waiting(len(ids)).execute(session, {f"s{i}": id_ for i, id_ in enumerate(ids)})
     oldest: dict[int, datetime | None] = {int(row[0]): row[1] for row in rows}
     result: dict[str, tuple[int, int, datetime | None]] = {}
     for i, service_id in enumerate(ids):

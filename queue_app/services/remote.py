@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, LimitReached
 from ..store.models import Ticket, table
+from ..store.prepared import Prepared
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .tickets import IssuedTicket, TicketRecord, TicketRequest, issue_ticket, record_event
@@ -126,7 +127,7 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
 
 # One conditional UPDATE: several processes may sweep at once, and a ticket checked in, or no longer
 # waiting, by the time the row is written is left alone. Each overdue ticket is expired exactly once.
-_EXPIRE = (
+_EXPIRE = Prepared(
     update(_TICKETS)
     .where(
         _TICKETS.c.status == "waiting",
@@ -142,8 +143,8 @@ _EXPIRE = (
 def expire_holds(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
     """Remote tickets past their hold without a check-in give their place up."""
     events: list[Event] = []
-    for row in session.connection().execute(_EXPIRE, {"at": now}).all():
-        ticket = TicketRecord(**row._mapping)
+    for row in _EXPIRE.execute(session, {"at": now}):
+        ticket = TicketRecord(**row._asdict())
         centre = catalog.by_id(ticket.centre_id)
         hold = ticket.hold_until.isoformat() if ticket.hold_until else None
         record_event(session, ticket, "expired", now, detail={"hold_until": hold})

@@ -16,6 +16,7 @@ from ..domain.calendar import check_intake, local_time, numbering_period
 from ..domain.errors import IntakeClosed, NotFound
 from ..domain.eta import Estimate
 from ..store.models import Service, Ticket, TicketEvent, TicketSequence, table
+from ..store.prepared import Prepared
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .notify import SESSION_KEY as OUTBOX_KEY
@@ -99,17 +100,19 @@ def _sequence_upsert(insert_fn: Any) -> Any:
 # Issuing is the busiest write of a hall (a kiosk queue at opening time), so it runs Core statements on
 # the tables, built once with parameters: building a SQLAlchemy expression per ticket, or the ORM's unit
 # of work, cost several times more CPU than running the SQL (docs/benchmarks.md).
-_SEQUENCE_UPSERT = {"postgresql": _sequence_upsert(pg_insert), "sqlite": _sequence_upsert(sqlite_insert)}
-_INSERT_TICKET = _TICKETS.insert().returning(_TICKETS.c.id)
-_INSERT_EVENT = table(TicketEvent).insert()
+_SEQUENCE_UPSERT = {
+    "postgresql": Prepared(_sequence_upsert(pg_insert)),
+    "sqlite": Prepared(_sequence_upsert(sqlite_insert)),
+}
+_INSERT_TICKET = Prepared(_TICKETS.insert().returning(_TICKETS.c.id))
+_INSERT_EVENT = Prepared(table(TicketEvent).insert())
 
 
 def next_sequence(session: Session, service_id: int, period: str) -> int:
     """Atomically take the next number of a service in a period: one upsert, no max()+1. Raises
     IntakeClosed when a supervisor has closed the service."""
-    connection = session.connection()
-    statement = _SEQUENCE_UPSERT["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
-    last = connection.execute(statement, {"service_id": service_id, "period": period}).scalar()
+    statement = _SEQUENCE_UPSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    last = statement.execute(session, {"service_id": service_id, "period": period}).scalar()
     if last is None:
         raise IntakeClosed("service_closed")
     return int(last)
@@ -126,8 +129,8 @@ def record_event(
 ) -> None:
     """Store one transition of a ticket (its new state already written) and, when notifications are on,
     the messages it sends: every transition goes through here."""
-    session.connection().execute(
-        _INSERT_EVENT,
+    _INSERT_EVENT.execute(
+        session,
         {
             "ticket_id": ticket.id,
             "centre_id": ticket.centre_id,
@@ -153,7 +156,6 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     local = local_time(now, centre.config.tz)
     check_intake(centre.shift_hours(), local)
     service_id = centre.service_ids[request.service]
-    connection = session.connection()
     period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
     if sequence > service_config.daily_cap:
@@ -181,7 +183,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
         "hold_until": now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
         "client_ip": request.client_ip,
     }
-    ticket = TicketRecord(id=connection.execute(_INSERT_TICKET, values).scalar_one(), **values)
+    ticket = TicketRecord(id=_INSERT_TICKET.execute(session, values).scalar_one(), **values)
     record_event(session, ticket, "issued", now, detail={"source": request.source})
     ahead = None
     if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
