@@ -404,14 +404,15 @@ class TabourServer:
 class FloorServer:
     """bench/floor.py (bare Flask + gevent, one SQLite upsert + insert) in its own process."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: str = "raw") -> None:
+        self.engine = engine
         self._tmp = tempfile.TemporaryDirectory(prefix="tabour-floor-")
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> FloorServer:
         command = [PYTHON, str(ROOT / "bench" / "floor.py"), "--port", str(self.port)]
-        command += ["--database", str(Path(self._tmp.name) / "floor.db")]
+        command += ["--database", str(Path(self._tmp.name) / "floor.db"), "--engine", self.engine]
         self.process = subprocess.Popen(command, cwd=ROOT)
         wait_http(f"http://127.0.0.1:{self.port}/healthz")
         return self
