@@ -115,3 +115,20 @@ def test_refuses_what_it_cannot_run_exactly(database):
             expanding.execute(session)
         with pytest.raises(KeyError, match="ticket_id"):
             Prepared(select(TICKETS.c.id).where(TICKETS.c.id == bindparam("ticket_id"))).execute(session, {})
+
+
+def test_each_transaction_of_a_session_runs_on_its_own_connection(database):
+    """The driver connection is remembered per transaction: after a commit (the connection goes back to
+    the pool) the next statement runs in the session's new transaction, and a rollback undoes it."""
+    db, centre = database
+    insert = Prepared(TICKETS.insert().returning(TICKETS.c.id))
+    count = Prepared(select(func.count(TICKETS.c.id)))
+    with db.sessions() as session:
+        insert.execute(session, ticket_values(centre, "A001"))
+        session.commit()
+        insert.execute(session, ticket_values(centre, "A002"))
+        assert count.execute(session).scalar() == 2
+        session.rollback()
+        assert count.execute(session).scalar() == 1
+    with db.reading() as session:
+        assert session.scalars(select(Ticket.number)).all() == ["A001"]
