@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin
 
 from .extensions import login_manager, runtime
@@ -16,7 +19,20 @@ class SessionUser(UserMixin):
         self.id = str(identity.user_id)
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with the signer built once per app: Flask builds it on every
+    request, which was 4 % of the CPU of a kiosk's ticket request (docs/benchmarks.md)."""
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        signer = app.extensions.get("tabour_session_signer")
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            app.extensions["tabour_session_signer"] = signer
+        return signer
+
+
 def init_login(app: Flask) -> None:
+    app.session_interface = SignedCookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
