@@ -198,7 +198,8 @@ def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CA
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(TicketEvent.centre_id == centre.id, TicketEvent.kind.in_(("called", "recalled")))
-        .order_by(TicketEvent.id.desc())
+        # newest first along ix_ticket_events_centre_at: ordering by id alone sorted the centre's whole history
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
         .limit(limit)
     ).all()
     calls = []

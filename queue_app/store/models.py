@@ -100,7 +100,8 @@ class Ticket(Base):
         UniqueConstraint("centre_id", "issued_service_id", "period", "sequence"),
         Index("ix_tickets_waiting", "service_id", "status", "queued_at"),
         Index("ix_tickets_queue_priority", "service_id", "status", "priority", "queued_at", "id", "transactions"),
-        Index("ix_tickets_centre_status", "centre_id", "status"),
+        Index("ix_tickets_centre_finished", "centre_id", "status", "finished_at"),  # the recent pace (ETA)
+        Index("ix_tickets_holds", "status", "hold_until"),  # remote holds to expire
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
@@ -207,6 +208,7 @@ class PrintJob(Base):
     """A ticket's printer bytes, stored before they are sent; the spooler retries until printed or failed."""
 
     __tablename__ = "print_jobs"
+    __table_args__ = (Index("ix_print_jobs_pending", "printer_key", "status", "next_try_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     printer_key: Mapped[str] = mapped_column(String(80))
@@ -237,6 +239,7 @@ class Notification(Base):
     """Outbox of messages to visitors (webhook, SMS): stored in the transaction, sent by a worker."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_pending", "status", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
