@@ -2,12 +2,14 @@
 
 Run: .venv/bin/python bench/issue.py [--clients 8] [--seconds 5] [--repeats 5] [--kiosk k2]
 Starts run.py (SQLite, one process, a temp instance dir, the small config with high daily caps) and
-bench/floor.py side by side; each repeat drives the floor, then Tabour, with `--clients` keep-alive
+two floors side by side (bench/floor.py: the same upsert and insert on Python's sqlite3, and through
+SQLAlchemy in an ORM Session); each repeat drives the floors, then Tabour, with `--clients` keep-alive
 TCP_NODELAY clients (one process each, see bench/common.py) for `--seconds`, issuing tickets spread
 over the four services with a kiosk's device token (k2: its printer is the in-memory backend, so
 every ticket is also rendered and spooled, as at a real kiosk; `--no-printer` removes the kiosks'
 printers from the config to measure issuing alone). Prints every run and the medians, and checks the
-targets: >= 800 tickets/s, p99 <= 30 ms, >= half the floor's throughput, no request over 40 ms.
+targets: >= 800 tickets/s, p99 <= 30 ms, >= half the floor's throughput (against each floor), no
+request over 40 ms.
 """
 
 from __future__ import annotations
@@ -58,15 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     config = bench_config(printers=not args.no_printer)
-    runs: dict[str, list[dict[str, float]]] = {"floor": [], "tabour": []}
+    runs: dict[str, list[dict[str, float]]] = {"floor": [], "floor-sa": [], "tabour": []}
     try:
-        with FloorServer() as floor, TabourServer(config=config) as server:
+        with FloorServer() as floor, FloorServer("session") as floor_sa, TabourServer(config=config) as server:
             tabour = tabour_plans(server.device_header("kiosk", args.kiosk), args.clients)
             floors = floor_plans(args.clients)
-            run_load(floor.port, floors, duration=args.warmup)
-            run_load(server.port, tabour, duration=args.warmup)
+            targets = (
+                ("floor", floor.port, floors),
+                ("floor-sa", floor_sa.port, floors),
+                ("tabour", server.port, tabour),
+            )
+            for _name, port, plans in targets:
+                run_load(port, plans, duration=args.warmup)
             for repeat in range(1, args.repeats + 1):
-                for name, port, plans in (("floor", floor.port, floors), ("tabour", server.port, tabour)):
+                for name, port, plans in targets:
                     result = run_load(port, plans, duration=args.seconds)
                     expected = 201
                     bad = {code: n for code, n in result.statuses.items() if code != expected}
@@ -79,22 +86,29 @@ def main(argv: list[str] | None = None) -> int:
         config.unlink()
 
     floor_median, tabour_median = medians(runs["floor"]), medians(runs["tabour"])
+    sa_median = medians(runs["floor-sa"])
     ratio = tabour_median["per_second"] / floor_median["per_second"]
+    sa_ratio = tabour_median["per_second"] / sa_median["per_second"]
     print(f"\nmedians of {args.repeats} runs, {args.clients} keep-alive clients, SQLite, one server process")
     print("median  " + row("floor", floor_median)[8:])
+    print("median  " + row("floor-sa", sa_median)[8:])
     print("median  " + row("tabour", tabour_median)[8:])
-    print(f"tabour / floor throughput: {ratio:.2f}")
+    print(f"tabour / floor throughput: {ratio:.2f} (sqlite3), {sa_ratio:.2f} (SQLAlchemy session)")
     checks = {
         f">= {TARGET_PER_SECOND} tickets/s": tabour_median["per_second"] >= TARGET_PER_SECOND,
         f"p99 <= {TARGET_P99_MS:.0f} ms": tabour_median["p99_ms"] <= TARGET_P99_MS,
-        ">= half the floor": ratio >= 0.5,
+        ">= half the sqlite3 floor": ratio >= 0.5,
+        ">= half the SQLAlchemy floor": sa_ratio >= 0.5,
         "no request over 40 ms (any run)": all(r["over_40ms"] == 0 for r in runs["tabour"]),
     }
     for name, ok in checks.items():
         print(f"  {'met   ' if ok else 'MISSED'} {name}")
     if args.json:
         args.json.write_text(
-            json.dumps({"runs": runs, "medians": {"floor": floor_median, "tabour": tabour_median}}, indent=2)
+            json.dumps(
+                {"runs": runs, "medians": {"floor": floor_median, "floor-sa": sa_median, "tabour": tabour_median}},
+                indent=2,
+            )
         )
     return 0
 
