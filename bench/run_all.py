@@ -21,6 +21,7 @@ SHORT: dict[str, list[str]] = {
     "call": ["--tickets", "1000", "--runs", "1"],
     "fanout": ["--clients", "300", "--runs", "1", "--calls", "5"],
     "eta_backtest": ["--days", "5"],
+    "history": ["--tickets", "20000", "--repeats", "10"],
 }
 
 

@@ -48,15 +48,16 @@ class StepCounter:
         return self.steps - before
 
 
-def write_history(db: Database, catalog: Catalog) -> None:
-    """HISTORY done tickets spread over the last 200 days, with their events, printed jobs and sent messages."""
+def write_history(db: Database, catalog: Catalog, count: int = HISTORY) -> None:
+    """`count` done tickets spread over the last 200 days, with their events, printed jobs and sent messages
+    (bench/history.py times the same reads on a longer history)."""
     centre = catalog.centre("test")
     service_ids = list(centre.service_ids.values())
     counter_id = centre.counter_id(centre.config.counters[0].code)
     now = utcnow()
     tickets, events, jobs, messages = [], [], [], []
-    for i in range(HISTORY):
-        day = now - timedelta(days=1 + i * 200 / HISTORY)
+    for i in range(count):
+        day = now - timedelta(days=1 + i * 200 / count)
         called, done = day + timedelta(minutes=5), day + timedelta(minutes=9)
         service = service_ids[i % len(service_ids)]
         number = (i + 1, f"h{day:%Y%m%d}", i + 1, f"A{i}", f"history-{i}")
