@@ -2,7 +2,8 @@
 
 gevent patches the standard library first, here and nowhere else. The listening socket sets
 TCP_NODELAY (accepted sockets inherit it): gevent writes headers and body separately, and without it
-every keep-alive request meets Nagle plus the client's delayed ACK and stalls ~40 ms.
+every keep-alive request meets Nagle plus the client's delayed ACK and stalls ~40 ms. Connections take
+turns request by request (FairHandler), so one busy connection cannot hold the others up.
 """
 
 from gevent import monkey
@@ -17,7 +18,21 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from gevent.pywsgi import WSGIServer  # noqa: E402
+import gevent  # noqa: E402
+from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
+
+
+class FairHandler(WSGIHandler):
+    """gevent's handler, but each connection lets the others go first before its next request.
+
+    gevent reads a keep-alive connection's next request at once when it has already arrived, without
+    returning to the hub: a quick client (a kiosk retrying, a script, a benchmark client) was then served
+    request after request for tens of milliseconds while every other connection waited (the >40 ms
+    answers of docs/benchmarks.md). One switch per request puts the connection back in line."""
+
+    def handle_one_request(self):  # type: ignore[no-untyped-def]
+        gevent.sleep(0)
+        return super().handle_one_request()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -68,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         lines.insert(0, f"First run: a secret key was generated in {settings.instance_path}/secret_key")
     for line in [*lines, *first_run.screen_links(app)]:
         print(line, flush=True)
-    server = WSGIServer(listening_socket(args.host, args.port), app, log="default" if args.access_log else None)
+    server = WSGIServer(
+        listening_socket(args.host, args.port),
+        app,
+        log="default" if args.access_log else None,
+        handler_class=FairHandler,
+    )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop(timeout=2))
     from queue_app import workers
