@@ -1,6 +1,7 @@
 """Benchmark call-next: 20 counters calling at once over shared services, on SQLite, one server process.
 
     .venv/bin/python bench/call.py [--counters 20] [--tickets 4000] [--runs 3] [--auto] [--rate 500]
+                                   [--baseline DIR]   (another checkout, run alternately: git worktree add)
 
 Each run starts `run.py` (gevent, TCP_NODELAY listener) on a fresh SQLite file with a generated config
 (the small test config; centre `test` gets N counters that all serve all four services, so every call
@@ -147,7 +148,7 @@ def counter_client(
     results.put((counter, calls, completes, numbers, errors, started, time.monotonic()))
 
 
-def start_server(directory: Path, config: Path) -> tuple[subprocess.Popen[str], int, dict[str, str]]:
+def start_server(directory: Path, config: Path, root: Path = ROOT) -> tuple[subprocess.Popen[str], int, dict[str, str]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TABOUR_")}
     env.update(
@@ -157,9 +158,9 @@ def start_server(directory: Path, config: Path) -> tuple[subprocess.Popen[str], 
         TABOUR_DATABASE_URL=f"sqlite:///{directory / 'tabour.db'}",
         PYTHONUNBUFFERED="1",
     )
-    command = [sys.executable, str(ROOT / "run.py"), "--config", str(config), "--port", str(port)]
+    command = [sys.executable, str(root / "run.py"), "--config", str(config), "--port", str(port)]
     log = open(directory / "server.log", "a")  # noqa: SIM115 - kept open for the process
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("Tabour is serving on"):
@@ -169,7 +170,7 @@ def start_server(directory: Path, config: Path) -> tuple[subprocess.Popen[str], 
     password = "bench-pass-123"
     add = [sys.executable, "-m", "flask", "--app", "queue_app", "users", "add", "bench", "--role", "clerk"]
     subprocess.run(
-        [*add, "--centre", "test"], cwd=ROOT, env=env, input=password + "\n", check=True, capture_output=True, text=True
+        [*add, "--centre", "test"], cwd=root, env=env, input=password + "\n", check=True, capture_output=True, text=True
     )
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/auth/token",
@@ -235,11 +236,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_run(counters: int, tickets: int, auto: bool, rate: float = 0.0) -> dict[str, Any]:
+def one_run(counters: int, tickets: int, auto: bool, rate: float = 0.0, root: Path = ROOT) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tabour-bench-call-") as tmp:
         directory = Path(tmp)
         config = write_config(directory, counters)
-        process, port, headers = start_server(directory, config)
+        process, port, headers = start_server(directory, config, root)
         try:
             issued = issue_tickets(port, headers, tickets)
             ctx = mp.get_context("spawn")
@@ -305,12 +306,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--auto", action="store_true", help="call-next only (it completes the previous ticket)")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: calls per second over all counters")
+    parser.add_argument("--baseline", type=Path, help="another checkout, run alternately with this one")
     args = parser.parse_args()
-    runs = []
+    runs, baseline_runs = [], []
     for i in range(args.runs):
         result = one_run(args.counters, args.tickets, args.auto, args.rate)
         print(f"run {i + 1}: {json.dumps(result)}", flush=True)
         runs.append(result)
+        if args.baseline:
+            result = one_run(args.counters, args.tickets, args.auto, args.rate, args.baseline.resolve())
+            print(f"baseline run {i + 1}: {json.dumps(result)}", flush=True)
+            baseline_runs.append(result)
     keys = (
         "calls_per_s",
         "requests_per_s",
@@ -321,6 +327,9 @@ def main() -> int:
         "complete_p99_ms",
     )
     median = {k: statistics.median(r[k] for r in runs) for k in keys if runs[0][k] is not None}
+    if baseline_runs:
+        base = {k: statistics.median(r[k] for r in baseline_runs) for k in keys if baseline_runs[0][k] is not None}
+        print(f"baseline median over {len(baseline_runs)} runs ({args.baseline}): {json.dumps(base)}")
     ok = all(
         r["called_twice"] == r["never_called"] == r["not_done"] == r["dup_numbers"] == r["missing"] == 0 for r in runs
     )

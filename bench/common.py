@@ -314,7 +314,9 @@ class TabourServer:
         instance: Path | None = None,
         database_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        root: Path | None = None,
     ) -> None:
+        self.root = root or ROOT  # another checkout (a baseline commit) serves with its own run.py
         self.config = config or ROOT / "tests" / "fixtures" / "small_config.yaml"
         self._tmp = None if instance else tempfile.TemporaryDirectory(prefix="tabour-bench-")
         self.instance = instance or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -338,11 +340,11 @@ class TabourServer:
         return env
 
     def start(self) -> TabourServer:
-        command = [PYTHON, str(ROOT / "run.py"), "--config", str(self.config), "--port", str(self.port)]
+        command = [PYTHON, str(self.root / "run.py"), "--config", str(self.config), "--port", str(self.port)]
         command += ["--public-url", self.url]
         log = open(self.instance / "server.log", "a")  # noqa: SIM115 - kept open for the process
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env(), stdout=subprocess.PIPE, stderr=log, text=True
+            command, cwd=self.root, env=self.env(), stdout=subprocess.PIPE, stderr=log, text=True
         )
         assert self.process.stdout is not None
         for line in self.process.stdout:
@@ -371,7 +373,7 @@ class TabourServer:
         args = [PYTHON, "-m", "flask", "--app", "queue_app", "users", "add", username, "--role", role]
         args += ["--centre", centre] if centre else []
         subprocess.run(
-            args, cwd=ROOT, env=self.env(), input=password + "\n", check=True, capture_output=True, text=True
+            args, cwd=self.root, env=self.env(), input=password + "\n", check=True, capture_output=True, text=True
         )
         request = urllib.request.Request(
             self.url + "/api/v1/auth/token",

@@ -9,7 +9,8 @@ over the four services with a kiosk's device token (k2: its printer is the in-me
 every ticket is also rendered and spooled, as at a real kiosk; `--no-printer` removes the kiosks'
 printers from the config to measure issuing alone). Prints every run and the medians, and checks the
 targets: >= 800 tickets/s, p99 <= 30 ms, >= half the floor's throughput (against each floor), no
-request over 40 ms.
+request over 40 ms. `--baseline DIR` serves another checkout too (`git worktree add DIR <commit>`), driven
+in every repeat, so a change is compared with its baseline in the same run.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import FloorServer, HttpRequest, TabourServer, bench_config, medians, run_load
+from common import FloorServer, HttpRequest, TabourServer, bench_config, cpu_seconds, medians, run_load
 
 SERVICES = ("traffic", "residency", "civil-id", "medical")
 TARGET_PER_SECOND = 800
@@ -44,7 +45,8 @@ def floor_plans(clients: int) -> list[list[HttpRequest]]:
 def row(name: str, s: dict[str, float]) -> str:
     return (
         f"{name:<8} {s['requests']:>7.0f} {s['per_second']:>9.0f}/s  p50 {s['p50_ms']:6.2f} ms  "
-        f"p99 {s['p99_ms']:6.2f} ms  max {s['max_ms']:7.2f} ms  >40ms {s['over_40ms']:.0f}"
+        f"p99 {s['p99_ms']:6.2f} ms  max {s['max_ms']:7.2f} ms  >40ms {s['over_40ms']:<3.0f} "
+        f"server CPU {s['cpu_ms']:.3f} ms/request"
     )
 
 
@@ -57,32 +59,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosk", default="k2")
     parser.add_argument("--no-printer", action="store_true", help="kiosks without printers")
     parser.add_argument("--json", type=Path, help="write the runs and medians here")
+    parser.add_argument("--baseline", type=Path, help="another checkout to run in the same repeats")
     args = parser.parse_args(argv)
 
     config = bench_config(printers=not args.no_printer)
     runs: dict[str, list[dict[str, float]]] = {"floor": [], "floor-sa": [], "tabour": []}
+    baseline = TabourServer(config=config, root=args.baseline.resolve()) if args.baseline else None
     try:
         with FloorServer() as floor, FloorServer("session") as floor_sa, TabourServer(config=config) as server:
             tabour = tabour_plans(server.device_header("kiosk", args.kiosk), args.clients)
             floors = floor_plans(args.clients)
-            targets = (
-                ("floor", floor.port, floors),
-                ("floor-sa", floor_sa.port, floors),
-                ("tabour", server.port, tabour),
-            )
-            for _name, port, plans in targets:
+            assert floor.process is not None and floor_sa.process is not None
+            targets = [
+                ("floor", floor.process.pid, floor.port, floors),
+                ("floor-sa", floor_sa.process.pid, floor_sa.port, floors),
+                ("tabour", server.pid, server.port, tabour),
+            ]
+            if baseline is not None:
+                baseline.start()
+                runs["baseline"] = []
+                plans = tabour_plans(baseline.device_header("kiosk", args.kiosk), args.clients)
+                targets.append(("baseline", baseline.pid, baseline.port, plans))
+            for _name, _pid, port, plans in targets:
                 run_load(port, plans, duration=args.warmup)
             for repeat in range(1, args.repeats + 1):
-                for name, port, plans in targets:
+                for name, pid, port, plans in targets:
+                    cpu_before = cpu_seconds(pid)
                     result = run_load(port, plans, duration=args.seconds)
+                    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(1, result.count)
                     expected = 201
                     bad = {code: n for code, n in result.statuses.items() if code != expected}
                     if bad or result.errors:
                         print(f"{name}: unexpected answers {bad} {result.errors[:3]}", file=sys.stderr)
                         return 1
-                    runs[name].append(result.summary())
+                    runs[name].append({**result.summary(), "cpu_ms": cpu_ms})
                     print(f"run {repeat} " + row(name, runs[name][-1]), flush=True)
     finally:
+        if baseline is not None:
+            baseline.stop()
         config.unlink()
 
     floor_median, tabour_median = medians(runs["floor"]), medians(runs["tabour"])
@@ -93,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     print("median  " + row("floor", floor_median)[8:])
     print("median  " + row("floor-sa", sa_median)[8:])
     print("median  " + row("tabour", tabour_median)[8:])
+    if baseline is not None:
+        print("median  " + row("baseline", medians(runs["baseline"]))[8:] + f"   ({args.baseline})")
     print(f"tabour / floor throughput: {ratio:.2f} (sqlite3), {sa_ratio:.2f} (SQLAlchemy session)")
     checks = {
         f">= {TARGET_PER_SECOND} tickets/s": tabour_median["per_second"] >= TARGET_PER_SECOND,

@@ -36,7 +36,7 @@ def intake_state(session: Session, centre: CentreCatalog, now: datetime) -> dict
     except IntakeClosed as closed:
         hall_reason = closed.code
     opened = dict(
-        session.execute(select(Service.code, Service.intake_open).where(Service.centre_id == centre.id)).tuples().all()
+        session.execute(select(Service.code, Service.intake_open).where(Service.centre_id == centre.id)).all()
     )
     return {code: hall_reason or (None if opened.get(code, True) else "service_closed") for code in centre.service_ids}
 
