@@ -99,16 +99,17 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, frozenset[str]], _Plan] = {}
+        self._plans: dict[tuple[str, str, frozenset[str]], _Plan] = {}  # per dialect, driver (and columns)
         self._is_insert = getattr(statement, "is_insert", False)
 
     def execute(self, session: Session, parameters: Mapping[str, Any] | None = None) -> Rows:
         """Run in the session's transaction; returns every row the statement returns (fetched at once)."""
         given = parameters or {}
         driver, dialect = _driver_connection(session)
-        plan = self._plans.get((dialect.name, frozenset(given) if self._is_insert else frozenset()))
+        key = (dialect.name, dialect.driver, frozenset(given) if self._is_insert else frozenset())
+        plan = self._plans.get(key)
         if plan is None:
-            plan = self._compile(dialect, given)
+            plan = self._plans[key] = self._compile(dialect, given)
         cursor = driver.cursor()
         try:
             cursor.execute(plan.sql, plan.parameters(given))
@@ -147,9 +148,11 @@ class Prepared:
         readers: tuple[Callable[[Any], Any] | None, ...] = ()
         if returned:
             fields = [column.key if column.key else f"c{i}" for i, column in enumerate(returned)]
-            row = namedtuple("Row", fields, rename=True)  # type: ignore[misc,no-redef]
+            if len(set(fields)) != len(fields):
+                raise ValueError(f"returned columns share a name, label them: {fields}")
+            row = namedtuple("Row", fields)  # type: ignore[misc,no-redef]
             readers = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returned)
-        plan = _Plan(
+        return _Plan(
             sql=compiled.string,
             names=names,
             keys=tuple(keys),
@@ -159,5 +162,3 @@ class Prepared:
             row=row,
             readers=readers,
         )
-        self._plans[(dialect.name, frozenset(given) if self._is_insert else frozenset())] = plan
-        return plan
