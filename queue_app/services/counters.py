@@ -4,34 +4,32 @@ Two counters calling at the same instant never get the same ticket: the candidat
 conditional UPDATE (status must still be `waiting`); on PostgreSQL the row is first taken with
 FOR UPDATE SKIP LOCKED so a busy row is skipped rather than waited for. On SQLite writes are serialised.
 
-Call-next, call-a-number, complete and no-show are what a clerk presses all day: they run prebuilt Core
-statements on the tables and return plain records (`CounterState`, `TicketRecord`). The rarer actions
-(recall, start, transfer, pause, sign-in/out) use the ORM.
+Call-next, call-a-number, complete and no-show are what a clerk presses all day: they read and write
+through services/counter_rows.py (prepared statements, plain records `CounterState` and `TicketRecord`).
+The rarer actions (recall, start, transfer, pause, sign-in/out) use the ORM.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import CompoundSelect, bindparam, or_, select, union_all, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, NotFound
-from ..domain.policy import Candidate, order_candidates
-from ..store.models import Counter, StaffEvent, Ticket, table
-from ..store.prepared import Prepared
+from ..domain.policy import order_candidates
+from ..store.models import Counter, StaffEvent, Ticket
+from . import counter_rows as rows
 from . import hall
 from .catalog import CentreCatalog
+from .counter_rows import CounterState
 from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from .queue_state import counter_services
 from .tickets import TicketRecord, record_event
 
-CANDIDATES_PER_GROUP = 4
-PRIORITY_CLASSES = ("none", "elderly", "disabled")
 CLAIM_ROUNDS = 5  # re-read the heads when other counters took every candidate (PostgreSQL)
 
 
@@ -40,22 +38,6 @@ class Actor:
     """Who acts: the signed-in clerk (None for a system action)."""
 
     user_id: int | None
-
-
-@dataclass(frozen=True)
-class CounterState:
-    """A counter row as plain values (same attribute names as the `Counter` model)."""
-
-    id: int
-    centre_id: int
-    code: str
-    state: str
-    current_ticket_id: int | None
-    user_id: int | None
-    pause_reason: str | None
-    services_override: list[str] | None
-    priority_streak: int
-    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -74,83 +56,12 @@ class OpenCounter(Protocol):
     def current_ticket_id(self) -> int | None: ...
 
 
-_TICKETS = table(Ticket)
-_COUNTERS = table(Counter)
-_COUNTER_ROW = select(_COUNTERS).where(_COUNTERS.c.id == bindparam("counter_id"))
-_COUNTER_STATE = {
-    "sqlite": Prepared(_COUNTER_ROW),
-    "postgresql": Prepared(_COUNTER_ROW.with_for_update()),
-}
-_TICKET_ROW = Prepared(select(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id")))
-_LOCK_WAITING = Prepared(
-    select(_TICKETS.c.id)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
-    .with_for_update(skip_locked=True)
-)
-_CLAIM = Prepared(
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
-    .values(status="called", called_at=bindparam("at"), counter_id=bindparam("to_counter"))
-    .returning(*_TICKETS.c)
-)
-_FINISH = Prepared(
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), or_(_TICKETS.c.status == "called", _TICKETS.c.status == "serving"))
-    .values(status=bindparam("to_status"), finished_at=bindparam("at"))
-    .returning(*_TICKETS.c)
-)
-_SAVE_COUNTER = Prepared(
-    update(_COUNTERS)
-    .where(_COUNTERS.c.id == bindparam("counter_id"))
-    .values(
-        state=bindparam("to_state"),
-        current_ticket_id=bindparam("to_ticket"),
-        priority_streak=bindparam("to_streak"),
-        user_id=bindparam("to_user"),
-        changed_at=bindparam("at"),
-    )
-)
-_BY_NUMBER = (
-    select(_TICKETS)
-    .where(
-        _TICKETS.c.centre_id == bindparam("centre_id"),
-        _TICKETS.c.number == bindparam("number"),
-        _TICKETS.c.service_id.in_(bindparam("service_ids", expanding=True)),
-    )
-    .order_by(_TICKETS.c.issued_at.desc())
-    .limit(1)
-)
-
-
-def counter_state(session: Session, centre: CentreCatalog, code: str) -> CounterState:
-    """The counter as plain values, its row locked on PostgreSQL until the commit."""
-    statement = _COUNTER_STATE["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    return CounterState(**statement.execute(session, {"counter_id": centre.counter_id(code)}).one()._asdict())
-
-
 def _counter_changed(
     session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord | None
 ) -> CounterChanged:
     """The event, with the counter's hall entry built from what the use case holds."""
     entry = hall.counter_entry(centre, counter, counter, hall.username(session, counter.user_id), ticket)
     return CounterChanged(centre.code, counter.code, entry)
-
-
-def _save_counter(
-    session: Session,
-    counter: CounterState,
-    actor: Actor,
-    now: datetime,
-    state: str,
-    current: int | None,
-    streak: int,
-) -> CounterState:
-    user_id = actor.user_id if actor.user_id is not None else counter.user_id
-    values = {"to_state": state, "to_ticket": current, "to_streak": streak, "to_user": user_id, "at": now}
-    _SAVE_COUNTER.execute(session, {"counter_id": counter.id, **values})
-    return replace(
-        counter, state=state, current_ticket_id=current, priority_streak=streak, user_id=user_id, changed_at=now
-    )
 
 
 def load_counter(session: Session, centre: CentreCatalog, code: str, lock: bool = True) -> Counter:
@@ -170,74 +81,10 @@ def _current(session: Session, counter: Counter) -> Ticket:
     return ticket
 
 
-@lru_cache(maxsize=64)
-def _candidates_statement(services: int) -> Prepared:
-    """The candidates query for a counter serving `services` services (ids bound as s0, s1, ...), built
-    once per size: building it per call cost more CPU than running it."""
-    columns = (Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at)
-    callable_now = or_(Ticket.needs_check_in.is_(False), Ticket.checked_in_at.is_not(None))
-    statement: CompoundSelect[Any] = union_all(
-        *(
-            select(
-                select(*columns)
-                .where(Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting")
-                .where(Ticket.priority == priority, callable_now)
-                .order_by(Ticket.queued_at, Ticket.id)
-                .limit(CANDIDATES_PER_GROUP)
-                .subquery()
-            )
-            for i in range(services)
-            for priority in PRIORITY_CLASSES
-        )
-    )
-    return Prepared(statement)
-
-
-def _candidates(session: Session, centre: CentreCatalog, services: list[str]) -> list[Candidate]:
-    """The heads of the counter's queues: the oldest few callable tickets of each service and priority
-    class (index ix_tickets_queue_priority). The policy's choice is always the head of one of them; the
-    few behind each head are there for when another counter claims a head first. One statement of small
-    index range scans, so its cost does not grow with the length of the queues."""
-    ids = [centre.service_ids[s] for s in services if s in centre.service_ids]
-    if not ids:
-        return []
-    rows = _candidates_statement(len(ids)).execute(session, {f"s{i}": id_ for i, id_ in enumerate(ids)})
-    return [
-        Candidate(
-            ticket_id=row.id,
-            service=centre.service_code(row.service_id),
-            priority=row.priority,
-            queued_at=row.queued_at,
-        )
-        for row in rows
-    ]
-
-
-def _claim(session: Session, ticket_id: int, counter_id: int, now: datetime) -> TicketRecord | None:
-    """Take one waiting ticket for this counter (one UPDATE ... RETURNING), or None if another
-    counter got it first."""
-    parameters = {"ticket_id": ticket_id}
-    if session.get_bind().dialect.name == "postgresql" and _LOCK_WAITING.execute(session, parameters).first() is None:
-        return None
-    row = _CLAIM.execute(session, {**parameters, "at": now, "to_counter": counter_id}).first()
-    return TicketRecord(**row._asdict()) if row is not None else None
-
-
 def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
     if actor.user_id is not None:
         counter.user_id = actor.user_id
     counter.changed_at = now
-
-
-def _finish(session: Session, ticket_id: int, status: str, now: datetime) -> TicketRecord | None:
-    """Close a called or serving ticket (done or no-show); None if it is no longer at a counter."""
-    row = _FINISH.execute(session, {"ticket_id": ticket_id, "to_status": status, "at": now}).first()
-    return TicketRecord(**row._asdict()) if row is not None else None
-
-
-def _ticket_record(session: Session, ticket_id: int) -> TicketRecord | None:
-    row = _TICKET_ROW.execute(session, {"ticket_id": ticket_id}).first()
-    return TicketRecord(**row._asdict()) if row is not None else None
 
 
 def _finish_current(
@@ -247,11 +94,11 @@ def _finish_current(
     if counter.current_ticket_id is None:
         return []
     if not centre.config.counter_rules.auto_complete_on_next:
-        current = _ticket_record(session, counter.current_ticket_id)
+        current = rows.ticket_record(session, counter.current_ticket_id)
         if current is not None and current.status in (rules.Status.CALLED, rules.Status.SERVING):
             raise Conflict("ticket_still_open", number=current.number)
         return []
-    ticket = _finish(session, counter.current_ticket_id, rules.Status.DONE.value, now)
+    ticket = rows.finish(session, counter.current_ticket_id, rules.Status.DONE.value, now)
     if ticket is None:
         return []
     record_event(session, ticket, "done", now, counter.id, actor.user_id, {"auto": True})
@@ -262,7 +109,7 @@ def _called(
     session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord, actor: Actor, now: datetime
 ) -> tuple[CounterState, list[Event]]:
     streak = counter.priority_streak + 1 if ticket.priority != "none" else 0
-    counter = _save_counter(session, counter, actor, now, "calling", ticket.id, streak)
+    counter = rows.save_counter(session, counter, actor.user_id, now, "calling", ticket.id, streak)
     record_event(session, ticket, "called", now, counter.id, actor.user_id)
     service = centre.service_code(ticket.service_id)
     return counter, [
@@ -281,7 +128,7 @@ def _idle(counter: Counter, actor: Actor, now: datetime) -> None:
 
 def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
     """Give the counter the next ticket by the call-next policy; ticket None when nobody waits."""
-    counter = counter_state(session, centre, code)
+    counter = rows.counter_state(session, centre, code)
     if counter.state == "paused":
         raise Conflict("counter_paused")
     events = _finish_current(session, centre, counter, actor, now)
@@ -289,7 +136,7 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
     config = centre.config.priority
     for _round in range(CLAIM_ROUNDS):
         ordered = order_candidates(
-            _candidates(session, centre, services),
+            rows.candidates(session, centre, services),
             services,
             now,
             config.boosts(),
@@ -299,11 +146,11 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
         if not ordered:
             break
         for candidate in ordered:
-            claimed = _claim(session, candidate.ticket_id, counter.id, now)
+            claimed = rows.claim(session, candidate.ticket_id, counter.id, now)
             if claimed is not None:
                 counter, called = _called(session, centre, counter, claimed, actor, now)
                 return CounterResult(counter, claimed, (*events, *called))
-    counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
+    counter = rows.save_counter(session, counter, actor.user_id, now, "idle", None, counter.priority_streak)
     events.append(_counter_changed(session, centre, counter, None))
     return CounterResult(counter, None, tuple(events))
 
@@ -312,14 +159,13 @@ def call_number(
     session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
 ) -> CounterResult:
     """Call a specific waiting number (a visitor who stepped out), if the counter serves its service."""
-    counter = counter_state(session, centre, code)
+    counter = rows.counter_state(session, centre, code)
     events = _finish_current(session, centre, counter, actor, now)
     ids = [centre.service_ids[s] for s in counter_services(centre, counter)]
-    parameters = {"centre_id": centre.id, "number": number.strip().upper(), "service_ids": ids}
-    row = session.connection().execute(_BY_NUMBER, parameters).first()
+    row = rows.find_number(session, centre, number.strip().upper(), ids)
     if row is None:
         raise NotFound("unknown_number", number=number)
-    claimed = _claim(session, row.id, counter.id, now) if row.status == rules.Status.WAITING else None
+    claimed = rows.claim(session, row.id, counter.id, now) if row.status == rules.Status.WAITING else None
     if claimed is None:
         raise Conflict("invalid_transition", action="call", status=row.status)
     counter, called = _called(session, centre, counter, claimed, actor, now)
@@ -361,15 +207,15 @@ def start(session: Session, centre: CentreCatalog, code: str, actor: Actor, now:
 def _close_current(
     session: Session, centre: CentreCatalog, code: str, action: str, actor: Actor, now: datetime
 ) -> CounterResult:
-    counter = counter_state(session, centre, code)
-    current = _ticket_record(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    counter = rows.counter_state(session, centre, code)
+    current = rows.ticket_record(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
     if current is None or current.status not in (rules.Status.CALLED, rules.Status.SERVING):
         raise Conflict("no_current_ticket")
-    ticket = _finish(session, current.id, rules.next_status(current.status, action).value, now)
+    ticket = rows.finish(session, current.id, rules.next_status(current.status, action).value, now)
     if ticket is None:
         raise Conflict("no_current_ticket")
     record_event(session, ticket, ticket.status, now, counter.id, actor.user_id)
-    counter = _save_counter(session, counter, actor, now, "idle", None, counter.priority_streak)
+    counter = rows.save_counter(session, counter, actor.user_id, now, "idle", None, counter.priority_streak)
     return CounterResult(
         counter,
         ticket,
