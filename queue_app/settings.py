@@ -107,6 +107,8 @@ class Remote(_Strict):
 class CounterRules(_Strict):
     auto_complete_on_next: bool = True
     max_recalls: int = Field(2, ge=0, le=10)
+    max_requeues: int = Field(1, ge=0, le=10)  # times a day a no-show may be put back in line
+    requeue_place: Literal["front", "original"] = "original"  # where: the queue's front, or their own time
 
 
 class Zone(_Strict):

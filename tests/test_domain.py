@@ -41,7 +41,10 @@ EXPECTED = {
     "complete": {Status.CALLED: Status.DONE, Status.SERVING: Status.DONE},
     "no_show": {Status.CALLED: Status.NO_SHOW},
     "transfer": {Status.WAITING: Status.WAITING, Status.CALLED: Status.WAITING, Status.SERVING: Status.WAITING},
-    "cancel": {Status.WAITING: Status.CANCELLED, Status.CALLED: Status.CANCELLED},
+    "cancel": {Status.WAITING: Status.CANCELLED, Status.CALLED: Status.CANCELLED, Status.PARKED: Status.CANCELLED},
+    "park": {Status.CALLED: Status.PARKED, Status.SERVING: Status.PARKED},
+    "unpark": {Status.PARKED: Status.CALLED},
+    "requeue": {Status.NO_SHOW: Status.WAITING},
 }
 
 
@@ -63,9 +66,12 @@ def test_transition_from_every_state(action: str, status: Status) -> None:
         assert rules.next_status(status.value, action) is target  # plain strings from the database work too
 
 
-def test_final_states_accept_nothing() -> None:
+def test_final_states_accept_nothing_but_a_requeued_no_show() -> None:
     for status in rules.FINAL_STATES:
         for action in rules.TRANSITIONS:
+            if (status, action) == (Status.NO_SHOW, "requeue"):
+                assert rules.next_status(status, action) == Status.WAITING
+                continue
             with pytest.raises(Conflict):
                 rules.next_status(status, action)
 

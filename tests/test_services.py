@@ -21,7 +21,8 @@ from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import parse_config
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
-from queue_app.store.models import Service, StaffEvent, Ticket, TicketEvent, TicketSequence
+from queue_app.store import counters as counter_store
+from queue_app.store.models import AuditEntry, Service, StaffEvent, Ticket, TicketEvent, TicketSequence, User
 from tests.support.server import SMALL_CONFIG
 
 # 06:00 UTC is 09:00 in Kuwait, a Sunday
@@ -83,9 +84,16 @@ def centre(catalog: Catalog) -> CentreCatalog:
 
 @pytest.fixture
 def clerk(database: Database, centre: CentreCatalog) -> Actor:
+    """The one acting in these use-case tests: a supervisor of the centre, who may work every counter. Each
+    counter is signed in by a clerk of its own first (the ownership rule has tests of its own)."""
     with database.transaction() as session:
-        user = accounts.create_user(session, "clerk", "secret-pass-1", "clerk", centre.id, NOW)
-        return Actor(user.id)
+        for code in centre.counter_ids:
+            desk = User(username=f"desk-{code}", password_hash="-", role="clerk", centre_id=centre.id, created_at=NOW)
+            session.add(desk)
+            session.flush()
+            counters.sign_in(session, centre, code, Actor(desk.id, "clerk", centre.id), NOW)
+        user = accounts.create_user(session, "clerk", "secret-pass-1", "supervisor", centre.id, NOW)
+        return Actor(user.id, "supervisor", centre.id, "clerk")
 
 
 # --- issuing -----------------------------------------------------------------------------------------
@@ -258,7 +266,7 @@ def test_transfer_keeps_the_place_in_time(database: Database, centre: CentreCata
     assert act(database, counters.call_next, centre, "6", clerk, minutes(10)).id == first.id  # type: ignore[union-attr]
     assert act(database, counters.call_next, centre, "6", clerk, minutes(11)).id == later.id  # type: ignore[union-attr]
     with database.reading() as session:
-        counter_one = counters.load_counter(session, centre, "1", lock=False)
+        counter_one = counter_store.counter(session, centre.counter_ids["1"], lock=False)
         assert (counter_one.state, counter_one.current_ticket_id) == ("idle", None)
         detail = session.scalar(select(TicketEvent.detail).where(TicketEvent.kind == "transferred"))
     assert detail == {"from": "traffic", "to": "medical", "note": "needs a medical report"}
@@ -328,14 +336,33 @@ def test_pause_blocks_call_next(database: Database, centre: CentreCatalog, clerk
     assert act(database, counters.call_next, centre, "1", clerk, minutes(7)).number == "A002"  # type: ignore[union-attr]
     with database.reading() as session:
         kinds = session.scalars(select(StaffEvent.kind).order_by(StaffEvent.id)).all()
-    assert kinds == ["pause", "resume"]
+    assert [k for k in kinds if k != "sign_in"] == ["pause", "resume"]
 
 
 def test_call_a_number(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
     issue(database, centre)
     second = issue(database, centre)
-    called = act(database, counters.call_number, centre, "1", "a002", clerk, minutes(1))
+    # A002 is not next (A001 is): calling it needs a reason, and nothing changes without one
+    ahead = refused(database, counters.call_number, centre, "1", "a002", clerk, minutes(1))
+    assert (ahead.code, ahead.status) == ("reason_required", 400)
+    with database.transaction() as session:
+        result = counters.call_number(session, centre, "1", "a002", clerk, minutes(1), "returned")
+    called = result.ticket
     assert called is not None and called.id == second.id and called.status == "called"
+    [flagged] = [e for e in result.events if type(e).__name__ == "CalledOutOfTurn"]
+    assert (flagged.number, flagged.reason, flagged.counter) == ("A002", "returned", "1")
+    with database.reading() as session:
+        detail = session.scalar(select(TicketEvent.detail).where(TicketEvent.kind == "called"))
+        audited = session.execute(
+            select(AuditEntry.target, AuditEntry.user_id, AuditEntry.detail).where(
+                AuditEntry.action == "call_out_of_turn"
+            )
+        ).one()
+    assert detail == {"out_of_turn": True, "reason": "returned", "next": "A001"}
+    assert (audited.target, audited.user_id, audited.detail["reason"]) == ("ticket:A002", clerk.user_id, "returned")
+    # the number that is next needs no reason, and leaves no flag
+    first = act(database, counters.call_number, centre, "1", "A001", clerk, minutes(2))
+    assert first is not None and first.number == "A001"
     assert refused(database, counters.call_number, centre, "1", "A002", clerk, minutes(2)).code == "invalid_transition"
     assert refused(database, counters.call_number, centre, "1", "C001", clerk, minutes(2)).code == "unknown_number"
 

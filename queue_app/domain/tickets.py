@@ -13,6 +13,7 @@ class Status(StrEnum):
     WAITING = "waiting"
     CALLED = "called"
     SERVING = "serving"
+    PARKED = "parked"  # sent to fetch a document; stays with its counter, which calls it back
     DONE = "done"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
@@ -31,7 +32,8 @@ class Source(StrEnum):
     STAFF = "staff"
 
 
-OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING})
+OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED})
+AT_COUNTER = frozenset({Status.CALLED, Status.SERVING})
 FINAL_STATES = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED})
 
 # action -> the states it may start from, and the state it leads to (None: unchanged)
@@ -42,8 +44,22 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "complete": (frozenset({Status.CALLED, Status.SERVING}), Status.DONE),
     "no_show": (frozenset({Status.CALLED}), Status.NO_SHOW),
     "transfer": (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.WAITING),
-    "cancel": (frozenset({Status.WAITING, Status.CALLED}), Status.CANCELLED),
+    "cancel": (frozenset({Status.WAITING, Status.CALLED, Status.PARKED}), Status.CANCELLED),
+    "park": (frozenset({Status.CALLED, Status.SERVING}), Status.PARKED),
+    "unpark": (frozenset({Status.PARKED}), Status.CALLED),
+    "requeue": (frozenset({Status.NO_SHOW}), Status.WAITING),
 }
+
+# Why a clerk calls a number out of turn (the event and the audit trail keep the code).
+CALL_REASONS = ("returned", "appointment", "special_needs", "supervisor_request", "other")
+
+
+def check_call_reason(value: object) -> str:
+    """A known reason code for calling a number ahead of its turn."""
+    if value not in CALL_REASONS:
+        raise InvalidInput("reason_required", reasons=", ".join(CALL_REASONS))
+    return str(value)
+
 
 MAX_TRANSACTIONS = 5
 CIVIL_ID = re.compile(r"^\d{12}$")

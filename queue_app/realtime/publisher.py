@@ -19,6 +19,8 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
   (staff) and the room `counter:<centre>:<counter>` that a display with the `counter` layout joins
   for its counter. Hall screens do not get it: they show calls (`ticket_called`) and waiting counts,
   and every frame to every screen costs the server when a hall has many.
+- `call_out_of_turn` {centre, number, counter, service, reason, clerk, at} to the centre room (staff
+  only): a clerk called a number ahead of the one due, with a reason code (domain.tickets.CALL_REASONS).
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
 - `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever places in that
   queue changed (a call, a cancel, a check-in, a transfer, a priority ticket issued; not a plain ticket
@@ -39,7 +41,7 @@ from flask_socketio import SocketIO
 
 from ..services import hall
 from ..services.catalog import Catalog
-from ..services.events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
+from ..services.events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from ..store.database import Database, utcnow
 
 QUEUE_DEBOUNCE = 0.25
@@ -107,6 +109,9 @@ class Publisher:
                     to=ticket_room(event.tracking_code),
                     namespace="/track",
                 )
+            elif isinstance(event, CalledOutOfTurn):
+                payload = hall.out_of_turn_entry(event)
+                self.socketio.emit("call_out_of_turn", payload, to=centre_room(event.centre), namespace="/hall")
 
     def print_status(self, centre: str, job: dict[str, Any] | None, printer: dict[str, Any]) -> None:
         """A kiosk print job or printer changed: staff of the centre only (never the hall screens)."""

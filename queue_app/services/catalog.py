@@ -25,6 +25,7 @@ class CentreCatalog:
     service_ids: dict[str, int] = field(default_factory=dict)
     counter_ids: dict[str, int] = field(default_factory=dict)
     eta_inputs: Any = None  # queue_state's short-lived cache of what the ETA is made from
+    usernames: dict[int, str] = field(default_factory=dict)  # staff names never change: read each once
 
     @property
     def code(self) -> str:

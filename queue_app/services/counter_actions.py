@@ -1,5 +1,6 @@
 """Every counter action by its URL name, taking its inputs from a plain mapping (a JSON body or a
-form): the API and the clerk's console share this one table."""
+form): the API and the clerk's console share this one table, and each entry is one use case of
+services/counters.py, which applies the ownership rule itself."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..domain.counters import ACTIONS as ACTION_NAMES
+from ..domain.counters import Actor
 from ..domain.errors import InvalidInput
 from . import counters
 from .catalog import CentreCatalog
-from .counters import Actor, CounterResult
+from .counters import CounterResult
 
 
 def _required(fields: Mapping[str, Any], name: str) -> str:
@@ -30,7 +33,12 @@ def _optional(fields: Mapping[str, Any], name: str) -> str | None:
 CounterAction = Callable[[Session, CentreCatalog, str, Actor, datetime, Mapping[str, Any]], CounterResult]
 
 ACTIONS: dict[str, CounterAction] = {
+    "sign-in": lambda s, c, k, a, now, f: counters.sign_in(s, c, k, a, now),
+    "sign-out": lambda s, c, k, a, now, f: counters.sign_out(s, c, k, a, now),
     "call-next": lambda s, c, k, a, now, f: counters.call_next(s, c, k, a, now),
+    "call": lambda s, c, k, a, now, f: counters.call_number(
+        s, c, k, _required(f, "number"), a, now, _optional(f, "reason")
+    ),
     "recall": lambda s, c, k, a, now, f: counters.recall(s, c, k, a, now),
     "start": lambda s, c, k, a, now, f: counters.start(s, c, k, a, now),
     "complete": lambda s, c, k, a, now, f: counters.complete(s, c, k, a, now),
@@ -38,7 +46,10 @@ ACTIONS: dict[str, CounterAction] = {
     "transfer": lambda s, c, k, a, now, f: counters.transfer(
         s, c, k, _required(f, "service"), _optional(f, "note"), a, now
     ),
-    "call": lambda s, c, k, a, now, f: counters.call_number(s, c, k, _required(f, "number"), a, now),
+    "park": lambda s, c, k, a, now, f: counters.park(s, c, k, _optional(f, "note"), a, now),
+    "unpark": lambda s, c, k, a, now, f: counters.unpark(s, c, k, _required(f, "number"), a, now),
+    "requeue": lambda s, c, k, a, now, f: counters.requeue(s, c, k, _required(f, "number"), a, now),
     "pause": lambda s, c, k, a, now, f: counters.pause(s, c, k, _optional(f, "reason"), a, now),
     "resume": lambda s, c, k, a, now, f: counters.resume(s, c, k, a, now),
 }
+assert set(ACTION_NAMES) <= set(ACTIONS), "every action the screens may offer has a use case"

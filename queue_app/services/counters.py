@@ -1,229 +1,240 @@
-"""What a clerk does at a counter: call next, recall, start, complete, no-show, transfer, pause.
+"""What a clerk does at a counter: sign in, call next, call a number, recall, start, complete, no-show,
+transfer, park and call back, requeue a no-show, pause, resume, sign out.
 
-Two counters calling at the same instant never get the same ticket: the candidate is claimed with a
-conditional UPDATE (status must still be `waiting`); on PostgreSQL the row is first taken with
-FOR UPDATE SKIP LOCKED so a busy row is skipped rather than waited for. On SQLite writes are serialised.
-
-Call-next, call-a-number, complete and no-show are what a clerk presses all day: they read and write
-through services/counter_rows.py (prepared statements, plain records `CounterState` and `TicketRecord`).
-The rarer actions (recall, start, transfer, pause, sign-in/out) use the ORM.
+Every action goes through `_counter()`, which reads the counter (locked on PostgreSQL) and applies the
+ownership rule of domain/counters.py, so the console and the API behave the same. Rows are read and
+written only through store/counters.py, as plain records. Two counters calling at the same instant never
+get the same ticket: a candidate is claimed with a conditional UPDATE (see store.counters.claim).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
+from ..domain.calendar import local_time
+from ..domain.counters import Actor, CounterStatus, check_may_act, check_may_sign_in
 from ..domain.errors import Conflict, NotFound
-from ..domain.policy import order_candidates
-from ..store.models import Counter, StaffEvent, Ticket
-from . import counter_rows as rows
-from . import hall
+from ..domain.policy import Candidate, order_candidates
+from ..domain.tickets import AT_COUNTER, Status
+from ..store import counters as store
+from ..store.records import CounterRecord, TicketRecord
+from . import audit
 from .catalog import CentreCatalog
-from .counter_rows import CounterState
-from .events import CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
+from .events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
+from .hall import counter_entry, username
 from .queue_state import counter_services
-from .tickets import TicketRecord, record_event
+from .tickets import record_event
 
-CLAIM_ROUNDS = 5  # re-read the heads when other counters took every candidate (PostgreSQL)
+__all__ = ["Actor", "CounterResult"]
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the signed-in clerk (None for a system action)."""
-
-    user_id: int | None
+CLAIM_ROUNDS_BEFORE_YIELD = 5  # re-read the heads at once this often, then let the others commit first
+CLAIM_PATIENCE = timedelta(seconds=10)  # heads locked by others for this long: refuse, never a false "nobody"
+ONE_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
 class CounterResult:
-    counter: Counter | CounterState
-    ticket: Ticket | TicketRecord | None
+    counter: CounterRecord
+    ticket: TicketRecord | None
     events: tuple[Event, ...]
 
 
-class OpenCounter(Protocol):
-    """What finishing a counter's current ticket needs: a `Counter` or a `CounterState`."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def current_ticket_id(self) -> int | None: ...
-
-
-def _counter_changed(
-    session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord | None
-) -> CounterChanged:
-    """The event, with the counter's hall entry built from what the use case holds."""
-    entry = hall.counter_entry(centre, counter, counter, hall.username(session, counter.user_id), ticket)
-    return CounterChanged(centre.code, counter.code, entry)
-
-
-def load_counter(session: Session, centre: CentreCatalog, code: str, lock: bool = True) -> Counter:
-    statement = select(Counter).where(Counter.id == centre.counter_id(code))
-    if lock and session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    counter = session.scalars(statement).one()
+def _counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -> CounterRecord:
+    """The counter, once the actor may act on it (the ownership rule, for every action but sign-in)."""
+    counter = store.counter(session, centre.counter_id(code))
+    holder = username(session, centre, counter.user_id) if counter.user_id != actor.user_id else None
+    check_may_act(actor, centre.id, code, counter.state, counter.user_id, holder)
     return counter
 
 
-def _current(session: Session, counter: Counter) -> Ticket:
-    if counter.current_ticket_id is None:
-        raise Conflict("no_current_ticket")
-    ticket = session.get(Ticket, counter.current_ticket_id)
-    if ticket is None or ticket.status not in (rules.Status.CALLED, rules.Status.SERVING):
+def _changed(session: Session, centre: CentreCatalog, counter: CounterRecord, ticket: TicketRecord | None) -> Event:
+    """The counter's hall entry, built from what the use case holds (the publisher need not read it)."""
+    entry = counter_entry(centre, counter, counter, username(session, centre, counter.user_id), ticket)
+    return CounterChanged(centre.code, counter.code, entry)
+
+
+def _ticket_changed(centre: CentreCatalog, ticket: TicketRecord) -> TicketChanged:
+    return TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status)
+
+
+def _current(session: Session, counter: CounterRecord) -> TicketRecord:
+    ticket = store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    if ticket is None or ticket.status not in AT_COUNTER:
         raise Conflict("no_current_ticket")
     return ticket
 
 
-def _open_counter(counter: Counter, actor: Actor, now: datetime) -> None:
-    if actor.user_id is not None:
-        counter.user_id = actor.user_id
-    counter.changed_at = now
-
-
 def _finish_current(
-    session: Session, centre: CentreCatalog, counter: OpenCounter, actor: Actor, now: datetime
+    session: Session, centre: CentreCatalog, counter: CounterRecord, actor: Actor, now: datetime
 ) -> list[Event]:
-    """Calling next with a ticket still open completes it (the configured default)."""
+    """Calling with a ticket still open completes it (the configured default), else refuses."""
     if counter.current_ticket_id is None:
         return []
     if not centre.config.counter_rules.auto_complete_on_next:
-        current = rows.ticket_record(session, counter.current_ticket_id)
-        if current is not None and current.status in (rules.Status.CALLED, rules.Status.SERVING):
+        current = store.ticket(session, counter.current_ticket_id)
+        if current is not None and current.status in AT_COUNTER:
             raise Conflict("ticket_still_open", number=current.number)
         return []
-    ticket = rows.finish(session, counter.current_ticket_id, rules.Status.DONE.value, now)
+    ticket = store.finish(session, counter.current_ticket_id, Status.DONE, now)
     if ticket is None:
         return []
-    record_event(session, ticket, "done", now, counter.id, actor.user_id, {"auto": True})
-    return [TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status)]
+    record_event(session, ticket, Status.DONE, now, counter.id, actor.user_id, {"auto": True})
+    return [_ticket_changed(centre, ticket)]
 
 
 def _called(
-    session: Session, centre: CentreCatalog, counter: CounterState, ticket: TicketRecord, actor: Actor, now: datetime
-) -> tuple[CounterState, list[Event]]:
-    streak = counter.priority_streak + 1 if ticket.priority != "none" else 0
-    counter = rows.save_counter(session, counter, actor.user_id, now, "calling", ticket.id, streak)
-    record_event(session, ticket, "called", now, counter.id, actor.user_id)
+    session: Session,
+    centre: CentreCatalog,
+    counter: CounterRecord,
+    ticket: TicketRecord,
+    actor: Actor,
+    now: datetime,
+    detail: dict[str, object] | None = None,
+) -> tuple[CounterRecord, list[Event]]:
+    streak = counter.priority_streak + 1 if ticket.priority != rules.PriorityClass.NONE else 0
+    counter = store.save_counter(session, counter, now, CounterStatus.CALLING, ticket.id, streak)
+    record_event(session, ticket, "called", now, counter.id, actor.user_id, detail)
     service = centre.service_code(ticket.service_id)
     return counter, [
         TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
-        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-        _counter_changed(session, centre, counter, ticket),
+        _ticket_changed(centre, ticket),
+        _changed(session, centre, counter, ticket),
         QueueChanged(centre.code, (service,)),
     ]
 
 
-def _idle(counter: Counter, actor: Actor, now: datetime) -> None:
-    counter.current_ticket_id = None
-    counter.state = "idle"
-    _open_counter(counter, actor, now)
+def _ordered(session: Session, centre: CentreCatalog, counter: CounterRecord, now: datetime) -> list[Candidate]:
+    """The counter's callable tickets in the order call-next takes them (domain/policy.py)."""
+    services = [s for s in counter_services(centre, counter) if s in centre.service_ids]
+    heads = store.queue_heads(session, [centre.service_ids[s] for s in services])
+    candidates = [Candidate(h.id, centre.service_code(h.service_id), h.priority, h.queued_at) for h in heads]
+    config = centre.config.priority
+    return order_candidates(candidates, services, now, config.boosts(), config.max_consecutive, counter.priority_streak)
 
 
 def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    """Give the counter the next ticket by the call-next policy; ticket None when nobody waits."""
-    counter = rows.counter_state(session, centre, code)
-    if counter.state == "paused":
+    """Give the counter the next ticket by the call-next policy; ticket None only when nobody waits.
+
+    Another counter may claim every head this one read: then the heads are read again, until one is
+    claimed or none is left. A lost claim means that ticket left the queue, so this ends."""
+    counter = _counter(session, centre, code, actor)
+    if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
     events = _finish_current(session, centre, counter, actor, now)
-    services = counter_services(centre, counter)
-    config = centre.config.priority
-    for _round in range(CLAIM_ROUNDS):
-        ordered = order_candidates(
-            rows.candidates(session, centre, services),
-            services,
-            now,
-            config.boosts(),
-            config.max_consecutive,
-            counter.priority_streak,
-        )
-        if not ordered:
-            break
+    rounds, started = 0, time.monotonic()
+    while ordered := _ordered(session, centre, counter, now):
         for candidate in ordered:
-            claimed = rows.claim(session, candidate.ticket_id, counter.id, now)
+            claimed = store.claim(session, candidate.ticket_id, counter.id, now)
             if claimed is not None:
                 counter, called = _called(session, centre, counter, claimed, actor, now)
                 return CounterResult(counter, claimed, (*events, *called))
-    counter = rows.save_counter(session, counter, actor.user_id, now, "idle", None, counter.priority_streak)
-    events.append(_counter_changed(session, centre, counter, None))
+        rounds += 1
+        if rounds % CLAIM_ROUNDS_BEFORE_YIELD == 0:
+            if time.monotonic() - started > CLAIM_PATIENCE.total_seconds():
+                raise Conflict("queue_busy")
+            time.sleep(0.002)  # every head is being claimed by another transaction: let them commit
+    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+    events.append(_changed(session, centre, counter, None))
     return CounterResult(counter, None, tuple(events))
 
 
 def call_number(
-    session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
+    session: Session,
+    centre: CentreCatalog,
+    code: str,
+    number: str,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
 ) -> CounterResult:
-    """Call a specific waiting number (a visitor who stepped out), if the counter serves its service."""
-    counter = rows.counter_state(session, centre, code)
-    events = _finish_current(session, centre, counter, actor, now)
-    ids = [centre.service_ids[s] for s in counter_services(centre, counter)]
-    row = rows.find_number(session, centre, number.strip().upper(), ids)
-    if row is None:
+    """Call a specific waiting number. Calling it ahead of its turn needs a reason (CALL_REASONS): the
+    event is flagged, the audit trail keeps it, and the supervisors' board shows it."""
+    counter = _counter(session, centre, code, actor)
+    if counter.state == CounterStatus.PAUSED:
+        raise Conflict("counter_paused")
+    ids = [centre.service_ids[s] for s in counter_services(centre, counter) if s in centre.service_ids]
+    found = store.by_number(session, centre.id, number.strip().upper(), ids)
+    if found is None:
         raise NotFound("unknown_number", number=number)
-    claimed = rows.claim(session, row.id, counter.id, now) if row.status == rules.Status.WAITING else None
+    rules.next_status(found.status, "call")
+    ordered = _ordered(session, centre, counter, now)
+    out_of_turn = bool(ordered) and ordered[0].ticket_id != found.id
+    detail: dict[str, object] | None = None
+    if out_of_turn:
+        detail = {"out_of_turn": True, "reason": rules.check_call_reason(reason), "next": _number_of(session, ordered)}
+    events = _finish_current(session, centre, counter, actor, now)
+    claimed = store.claim(session, found.id, counter.id, now)
     if claimed is None:
-        raise Conflict("invalid_transition", action="call", status=row.status)
-    counter, called = _called(session, centre, counter, claimed, actor, now)
+        raise Conflict("invalid_transition", action="call", status=Status.CALLED.value)
+    counter, called = _called(session, centre, counter, claimed, actor, now, detail)
+    if detail is not None:
+        service = centre.service_code(claimed.service_id)
+        audit.record(
+            session,
+            "call_out_of_turn",
+            actor.username or "system",
+            now,
+            centre_id=centre.id,
+            user_id=actor.user_id,
+            target=f"ticket:{claimed.number}",
+            detail={"counter": code, "service": service, **detail},
+        )
+        called.append(
+            CalledOutOfTurn(centre.code, claimed.number, code, service, str(detail["reason"]), actor.username, now)
+        )
     return CounterResult(counter, claimed, (*events, *called))
 
 
+def _number_of(session: Session, ordered: list[Candidate]) -> str | None:
+    """The number that was due instead (for the audit trail)."""
+    due = store.ticket(session, ordered[0].ticket_id)
+    return due.number if due is not None else None
+
+
 def recall(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    counter = load_counter(session, centre, code)
+    """Call the counter's ticket again (up to max_recalls times)."""
+    counter = _counter(session, centre, code, actor)
     ticket = _current(session, counter)
     rules.next_status(ticket.status, "recall")
-    if ticket.recalls >= centre.config.counter_rules.max_recalls:
-        raise Conflict("recall_limit", maximum=centre.config.counter_rules.max_recalls)
-    ticket.recalls += 1
-    _open_counter(counter, actor, now)
+    maximum = centre.config.counter_rules.max_recalls
+    if ticket.recalls >= maximum:
+        raise Conflict("recall_limit", maximum=maximum)
+    ticket = store.change_ticket(session, ticket.id, {Status.CALLED}, recalls=ticket.recalls + 1) or ticket
     record_event(session, ticket, "recalled", now, counter.id, actor.user_id, {"recalls": ticket.recalls})
     service = centre.service_code(ticket.service_id)
     called = TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, True, now)
-    return CounterResult(counter, ticket, (called, CounterChanged(centre.code, counter.code)))
+    return CounterResult(counter, ticket, (called, _ticket_changed(centre, ticket)))
 
 
 def start(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    counter = load_counter(session, centre, code)
-    ticket = _current(session, counter)
-    ticket.status = rules.next_status(ticket.status, "start").value
-    ticket.started_at = now
-    counter.state = "serving"
-    _open_counter(counter, actor, now)
+    """The visitor arrived at the counter: service starts."""
+    counter = _counter(session, centre, code, actor)
+    current = _current(session, counter)
+    target = rules.next_status(current.status, "start")
+    ticket = store.change_ticket(session, current.id, {Status.CALLED}, status=target, started_at=now)
+    if ticket is None:
+        raise Conflict("no_current_ticket")
+    counter = store.save_counter(session, counter, now, CounterStatus.SERVING, ticket.id)
     record_event(session, ticket, "started", now, counter.id, actor.user_id)
-    return CounterResult(
-        counter,
-        ticket,
-        (
-            TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-            CounterChanged(centre.code, counter.code),
-        ),
-    )
+    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, ticket)))
 
 
 def _close_current(
     session: Session, centre: CentreCatalog, code: str, action: str, actor: Actor, now: datetime
 ) -> CounterResult:
-    counter = rows.counter_state(session, centre, code)
-    current = rows.ticket_record(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
-    if current is None or current.status not in (rules.Status.CALLED, rules.Status.SERVING):
-        raise Conflict("no_current_ticket")
-    ticket = rows.finish(session, current.id, rules.next_status(current.status, action).value, now)
+    counter = _counter(session, centre, code, actor)
+    current = _current(session, counter)
+    ticket = store.finish(session, current.id, rules.next_status(current.status, action), now)
     if ticket is None:
         raise Conflict("no_current_ticket")
     record_event(session, ticket, ticket.status, now, counter.id, actor.user_id)
-    counter = rows.save_counter(session, counter, actor.user_id, now, "idle", None, counter.priority_streak)
-    return CounterResult(
-        counter,
-        ticket,
-        (
-            TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-            _counter_changed(session, centre, counter, None),
-        ),
-    )
+    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
 
 
 def complete(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
@@ -238,113 +249,194 @@ def transfer(
     session: Session, centre: CentreCatalog, code: str, service: str, note: str | None, actor: Actor, now: datetime
 ) -> CounterResult:
     """Send the current visitor to another service; they keep their place in time (queued_at)."""
-    counter = load_counter(session, centre, code)
-    ticket = _current(session, counter)
-    events = list(transfer_ticket(session, centre, ticket, service, note, actor, now, counter.id))
-    _idle(counter, actor, now)
-    events.append(CounterChanged(centre.code, counter.code))
-    return CounterResult(counter, ticket, tuple(events))
+    counter = _counter(session, centre, code, actor)
+    current = _current(session, counter)
+    ticket, events = transfer_ticket(session, centre, current, service, note, actor, now, counter.id)
+    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+    return CounterResult(counter, ticket, (*events, _changed(session, centre, counter, None)))
 
 
 def transfer_ticket(
     session: Session,
     centre: CentreCatalog,
-    ticket: Ticket,
+    ticket: TicketRecord,
     service: str,
     note: str | None,
     actor: Actor,
     now: datetime,
     counter_id: int | None = None,
-) -> tuple[Event, ...]:
+) -> tuple[TicketRecord, tuple[Event, ...]]:
     """Move a ticket (waiting or at a counter) to another service's queue, keeping queued_at."""
     centre.service(service)
     old_service = centre.service_code(ticket.service_id)
-    if service == old_service and ticket.status == rules.Status.WAITING:
+    if service == old_service and ticket.status == Status.WAITING:
         raise Conflict("same_service")
-    ticket.status = rules.next_status(ticket.status, "transfer").value
-    ticket.service_id = centre.service_ids[service]
-    ticket.counter_id = None
-    ticket.called_at = None
-    ticket.started_at = None
-    ticket.recalls = 0
-    ticket.note = (note or "").strip()[:500] or None
-    record_event(
+    target = rules.next_status(ticket.status, "transfer")
+    note = (note or "").strip()[:500] or None
+    moved = store.change_ticket(
         session,
-        ticket,
-        "transferred",
-        now,
-        counter_id,
-        actor.user_id,
-        {"from": old_service, "to": service, "note": ticket.note},
+        ticket.id,
+        {Status(ticket.status)},
+        status=target,
+        service_id=centre.service_ids[service],
+        counter_id=None,
+        called_at=None,
+        started_at=None,
+        recalls=0,
+        note=note,
     )
-    return (
-        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
-        QueueChanged(centre.code, (old_service, service)),
+    if moved is None:
+        raise Conflict("invalid_transition", action="transfer", status=ticket.status)
+    detail = {"from": old_service, "to": service, "note": note}
+    record_event(session, moved, "transferred", now, counter_id, actor.user_id, detail)
+    return moved, (_ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))
+
+
+def park(
+    session: Session, centre: CentreCatalog, code: str, note: str | None, actor: Actor, now: datetime
+) -> CounterResult:
+    """The visitor goes to fetch a document: the ticket waits aside at this counter, which serves the next."""
+    counter = _counter(session, centre, code, actor)
+    current = _current(session, counter)
+    target = rules.next_status(current.status, "park")
+    note = (note or "").strip()[:500] or current.note
+    ticket = store.change_ticket(session, current.id, AT_COUNTER, status=target, parked_at=now, note=note)
+    if ticket is None:
+        raise Conflict("no_current_ticket")
+    record_event(session, ticket, "parked", now, counter.id, actor.user_id, {"note": note})
+    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
+
+
+def unpark(
+    session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
+) -> CounterResult:
+    """Call back a ticket parked at this counter (the screens announce it like a call)."""
+    counter = _counter(session, centre, code, actor)
+    if counter.state == CounterStatus.PAUSED:
+        raise Conflict("counter_paused")
+    wanted = number.strip().upper()
+    parked = next((t for t in store.parked_at_counter(session, counter.id) if t.number == wanted), None)
+    if parked is None:
+        raise NotFound("unknown_parked", number=number)
+    events = _finish_current(session, centre, counter, actor, now)
+    target = rules.next_status(parked.status, "unpark")
+    ticket = store.change_ticket(session, parked.id, {Status.PARKED}, status=target, called_at=now, parked_at=None)
+    if ticket is None:
+        raise NotFound("unknown_parked", number=number)
+    counter = store.save_counter(session, counter, now, CounterStatus.CALLING, ticket.id)
+    record_event(session, ticket, "called", now, counter.id, actor.user_id, {"unparked": True})
+    service = centre.service_code(ticket.service_id)
+    called = TicketCalled(
+        centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now
     )
+    return CounterResult(
+        counter, ticket, (*events, called, _ticket_changed(centre, ticket), _changed(session, centre, counter, ticket))
+    )
+
+
+def requeue(
+    session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
+) -> CounterResult:
+    """A visitor who missed their call is back: staff put today's no-show in line again, at the configured
+    place (`front` of the queue, or their `original` time), at most `max_requeues` times."""
+    counter = _counter(session, centre, code, actor)
+    rules_config = centre.config.counter_rules
+    found = store.by_number(session, centre.id, number.strip().upper(), list(centre.service_ids.values()))
+    if found is None or found.finished_at is None or not _same_day(centre, found.finished_at, now):
+        raise NotFound("unknown_number", number=number)
+    target = rules.next_status(found.status, "requeue")
+    if found.requeues >= rules_config.max_requeues:
+        raise Conflict("requeue_limit", maximum=rules_config.max_requeues)
+    queued_at = found.queued_at
+    if rules_config.requeue_place == "front":
+        front = store.front_of_queue(session, found.service_id)
+        if front is not None and front <= queued_at:
+            queued_at = front - ONE_SECOND
+    ticket = store.change_ticket(
+        session,
+        found.id,
+        {Status.NO_SHOW},
+        status=target,
+        queued_at=queued_at,
+        counter_id=None,
+        called_at=None,
+        started_at=None,
+        finished_at=None,
+        recalls=0,
+        requeues=found.requeues + 1,
+    )
+    if ticket is None:
+        raise Conflict("invalid_transition", action="requeue", status=found.status)
+    place = rules_config.requeue_place
+    record_event(session, ticket, "requeued", now, counter.id, actor.user_id, {"place": place})
+    service = centre.service_code(ticket.service_id)
+    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), QueueChanged(centre.code, (service,))))
+
+
+def _same_day(centre: CentreCatalog, then: datetime, now: datetime) -> bool:
+    """A ticket is never carried into another business day."""
+    return local_time(then, centre.config.tz).date() == local_time(now, centre.config.tz).date()
 
 
 def pause(
     session: Session, centre: CentreCatalog, code: str, reason: str | None, actor: Actor, now: datetime
 ) -> CounterResult:
-    counter = load_counter(session, centre, code)
-    if counter.current_ticket_id is not None:
-        current = session.get(Ticket, counter.current_ticket_id)
-        if current is not None and current.status in (rules.Status.CALLED, rules.Status.SERVING):
-            raise Conflict("ticket_still_open", number=current.number)
-    if counter.state == "paused":
+    """A break (prayer, meeting...): the counter takes no calls until resumed."""
+    counter = _counter(session, centre, code, actor)
+    if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
-    counter.state = "paused"
-    counter.pause_reason = (reason or "").strip()[:120] or None
-    _open_counter(counter, actor, now)
-    _staff_event(session, centre, counter, actor, "pause", counter.pause_reason, now)
-    return CounterResult(counter, None, (CounterChanged(centre.code, counter.code),))
+    if counter.current_ticket_id is not None:
+        current = store.ticket(session, counter.current_ticket_id)
+        if current is not None and current.status in AT_COUNTER:
+            raise Conflict("ticket_still_open", number=current.number)
+    reason = (reason or "").strip()[:120] or None
+    counter = store.update_counter(
+        session, counter, state=CounterStatus.PAUSED.value, pause_reason=reason, current_ticket_id=None, changed_at=now
+    )
+    store.record_presence(session, centre.id, actor.user_id, counter.id, "pause", reason, now)
+    return CounterResult(counter, None, (_changed(session, centre, counter, None),))
 
 
 def resume(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    counter = load_counter(session, centre, code)
-    if counter.state != "paused":
+    counter = _counter(session, centre, code, actor)
+    if counter.state != CounterStatus.PAUSED:
         raise Conflict("counter_not_paused")
-    counter.state = "idle"
-    counter.pause_reason = None
-    _open_counter(counter, actor, now)
-    _staff_event(session, centre, counter, actor, "resume", None, now)
-    return CounterResult(counter, None, (CounterChanged(centre.code, counter.code),))
+    counter = store.update_counter(session, counter, state=CounterStatus.IDLE.value, pause_reason=None, changed_at=now)
+    store.record_presence(session, centre.id, actor.user_id, counter.id, "resume", None, now)
+    return CounterResult(counter, None, (_changed(session, centre, counter, None),))
 
 
 def sign_in(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    """A clerk takes a counter: it opens (idle) and the presence is recorded."""
-    counter = load_counter(session, centre, code)
-    if counter.state in ("closed", None):
-        counter.state = "idle"
-    _open_counter(counter, actor, now)
-    _staff_event(session, centre, counter, actor, "sign_in", None, now)
-    return CounterResult(counter, None, (CounterChanged(centre.code, counter.code),))
+    """A clerk takes a counter: it opens (idle) and the presence is recorded. A clerk holds one counter at
+    a time, so any other counter they hold here is signed out first; a counter another clerk holds is
+    refused (a supervisor may take it over)."""
+    counter = store.counter(session, centre.counter_id(code))
+    holder = username(session, centre, counter.user_id) if counter.user_id != actor.user_id else None
+    check_may_sign_in(actor, centre.id, code, counter.state, counter.user_id, holder)
+    events: list[Event] = []
+    if actor.user_id is not None:
+        for other in store.counters_held_by(session, centre.id, actor.user_id):
+            if other.id != counter.id:
+                events += sign_out(session, centre, other.code, actor, now).events
+    state = CounterStatus.IDLE.value if counter.state == CounterStatus.CLOSED else counter.state
+    counter = store.update_counter(session, counter, state=state, user_id=actor.user_id, changed_at=now)
+    store.record_presence(session, centre.id, actor.user_id, counter.id, "sign_in", None, now)
+    return CounterResult(counter, None, (*events, _changed(session, centre, counter, None)))
 
 
 def sign_out(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    counter = load_counter(session, centre, code)
-    events: list[Event] = list(_finish_current(session, centre, counter, actor, now))
-    _staff_event(session, centre, counter, actor, "sign_out", None, now)
-    counter.state = "closed"
-    counter.current_ticket_id = None
-    counter.user_id = None
-    counter.pause_reason = None
-    counter.changed_at = now
-    events.append(CounterChanged(centre.code, counter.code))
-    return CounterResult(counter, None, tuple(events))
-
-
-def _staff_event(
-    session: Session,
-    centre: CentreCatalog,
-    counter: Counter,
-    actor: Actor,
-    kind: str,
-    reason: str | None,
-    now: datetime,
-) -> None:
-    if actor.user_id is None:
-        return
-    session.add(
-        StaffEvent(centre_id=centre.id, user_id=actor.user_id, counter_id=counter.id, kind=kind, reason=reason, at=now)
+    """Leave the counter: an open ticket is completed when the rules say so; parked tickets stay with it."""
+    counter = _counter(session, centre, code, actor)
+    events = _finish_current(session, centre, counter, actor, now)
+    store.record_presence(session, centre.id, actor.user_id, counter.id, "sign_out", None, now)
+    counter = store.update_counter(
+        session,
+        counter,
+        state=CounterStatus.CLOSED.value,
+        current_ticket_id=None,
+        user_id=None,
+        pause_reason=None,
+        changed_at=now,
     )
+    return CounterResult(counter, None, (*events, _changed(session, centre, counter, None)))

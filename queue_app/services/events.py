@@ -49,4 +49,17 @@ class CounterChanged:
     entry: dict[str, Any] | None = field(default=None, compare=False)
 
 
-Event = TicketCalled | TicketChanged | QueueChanged | CounterChanged
+@dataclass(frozen=True)
+class CalledOutOfTurn:
+    """A clerk called a number ahead of the one due, for a reason: staff pages (the board) show it."""
+
+    centre: str
+    number: str
+    counter: str
+    service: str
+    reason: str
+    clerk: str | None
+    at: datetime
+
+
+Event = TicketCalled | TicketChanged | QueueChanged | CounterChanged | CalledOutOfTurn

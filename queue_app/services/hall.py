@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import check_intake, local_time
 from ..domain.errors import IntakeClosed
 from ..domain.eta import estimate
-from ..store.models import Counter, Service, Ticket, TicketEvent, User
+from ..domain.tickets import AT_COUNTER
+from ..store import counters as counter_store
+from ..store.models import AuditEntry, Counter, Service, Ticket, TicketEvent, User
 from ..store.prepared import Prepared
 from .catalog import CentreCatalog
+from .events import CalledOutOfTurn
 from .queue_state import (
     CounterLike,
     active_counters,
@@ -128,7 +131,7 @@ def counter_entry(
     ticket at the counter."""
     config = centre.config.counter(counter.code)
     current = None
-    if ticket is not None and ticket.status in ("called", "serving"):
+    if ticket is not None and ticket.status in AT_COUNTER:
         current = {
             "number": ticket.number,
             "service": centre.service_code(ticket.service_id),
@@ -159,21 +162,16 @@ class CounterFacts(Protocol):
     def changed_at(self) -> datetime | None: ...
 
 
-_USERNAMES: dict[int, str] = {}  # usernames never change: a call need not read the users table
-
-
-def username(session: Session, user_id: int | None) -> str | None:
+def username(session: Session, centre: CentreCatalog, user_id: int | None) -> str | None:
+    """A staff member's name, read once per app (names never change: a call need not read `users`)."""
     if user_id is None:
         return None
-    if user_id not in _USERNAMES:
-        name = _USERNAME.execute(session, {"user_id": user_id}).scalar()
+    if user_id not in centre.usernames:
+        name = counter_store.username(session, user_id)
         if name is None:
             return None
-        _USERNAMES[user_id] = name
-    return _USERNAMES[user_id]
-
-
-_USERNAME = Prepared(select(User.username).where(User.id == bindparam("user_id")))
+        centre.usernames[user_id] = name
+    return centre.usernames[user_id]
 
 
 def counters_summary(
@@ -232,3 +230,41 @@ def hall_snapshot(session: Session, centre: CentreCatalog, now: datetime) -> dic
 def iso(value: datetime | None) -> str | None:
     """Naive UTC -> ISO 8601 with a Z."""
     return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def out_of_turn_entry(event: CalledOutOfTurn) -> dict[str, Any]:
+    """A call made ahead of the one due, as the supervisors' board lists it."""
+    return {
+        "centre": event.centre,
+        "number": event.number,
+        "counter": event.counter,
+        "service": event.service,
+        "reason": event.reason,
+        "clerk": event.clerk,
+        "at": iso(event.at),
+    }
+
+
+def out_of_turn_since(session: Session, centre: CentreCatalog, since: datetime) -> list[dict[str, Any]]:
+    """The calls made out of turn since `since`, newest first, from the audit trail (indexed by time)."""
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.at >= since, AuditEntry.centre_id == centre.id, AuditEntry.action == "call_out_of_turn")
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(50)
+    )
+    entries = []
+    for row in rows:
+        detail = row.detail or {}
+        number = (row.target or "").removeprefix("ticket:")
+        event = CalledOutOfTurn(
+            centre.code,
+            number,
+            str(detail.get("counter", "")),
+            str(detail.get("service", "")),
+            str(detail.get("reason", "")),
+            row.actor,
+            row.at,
+        )
+        entries.append(out_of_turn_entry(event))
+    return entries

@@ -7,15 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
+from ..domain.counters import Actor
 from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..store.models import Service, Ticket
+from ..store import counters as store
+from ..store.models import Service
+from ..store.records import TicketRecord
 from . import audit
 from .catalog import CentreCatalog
-from .counters import Actor, load_counter, transfer_ticket
+from .counters import transfer_ticket
 from .events import CounterChanged, Event, QueueChanged
 from .queue_state import counter_services
 
@@ -72,11 +75,11 @@ def set_counter_services(
         centre.service(service)
         if service not in chosen:
             chosen.append(service)
-    counter = load_counter(session, centre, code)
+    counter = store.counter(session, centre.counter_id(code))
     before = counter_services(centre, counter)
     default = list(configured.services) if configured else []
-    counter.services_override = None if not chosen or chosen == default else chosen
-    counter.changed_at = now
+    override = None if not chosen or chosen == default else chosen
+    counter = store.update_counter(session, counter, services_override=override, changed_at=now)
     after = counter_services(centre, counter)
     _audit(session, who, centre, "counter_services", f"counter:{code}", {"from": before, "to": after}, now)
     return (CounterChanged(centre.code, code), QueueChanged(centre.code, tuple(sorted(set(before) | set(after)))))
@@ -84,21 +87,17 @@ def set_counter_services(
 
 def move_ticket(
     session: Session, centre: CentreCatalog, number: str, service: str, note: str | None, who: Supervisor, now: datetime
-) -> tuple[Ticket, tuple[Event, ...]]:
+) -> tuple[TicketRecord, tuple[Event, ...]]:
     """Move a waiting ticket (by its number, the latest one issued) to another service, keeping its time."""
     wanted = number.strip().upper()
     if not wanted:
         raise InvalidInput("missing_field", field="number")
-    ticket = session.scalars(
-        select(Ticket)
-        .where(Ticket.centre_id == centre.id, Ticket.number == wanted)
-        .order_by(Ticket.issued_at.desc(), Ticket.id.desc())
-    ).first()
+    ticket = store.by_number(session, centre.id, wanted, list(centre.service_ids.values()))
     if ticket is None:
         raise NotFound("unknown_number", number=wanted)
     if ticket.status != rules.Status.WAITING:
         raise Conflict("invalid_transition", action="transfer", status=ticket.status)
     old_service = centre.service_code(ticket.service_id)
-    events = transfer_ticket(session, centre, ticket, service, note, Actor(who.user_id), now)
+    ticket, events = transfer_ticket(session, centre, ticket, service, note, Actor(who.user_id, "supervisor"), now)
     _audit(session, who, centre, "ticket_moved", f"ticket:{ticket.number}", {"from": old_service, "to": service}, now)
     return ticket, events

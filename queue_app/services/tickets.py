@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from ..domain.errors import IntakeClosed, NotFound
 from ..domain.eta import Estimate
 from ..store.models import Service, Ticket, TicketEvent, TicketSequence, table
 from ..store.prepared import Prepared
+from ..store.records import TicketRecord
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .notify import SESSION_KEY as OUTBOX_KEY
@@ -34,40 +36,6 @@ class TicketRequest:
     phone: str | None = None
     source: str = "kiosk"
     client_ip: str | None = None
-
-
-@dataclass(frozen=True)
-class TicketRecord:
-    """A ticket as plain values: what issuing returns (it writes with Core statements, not the ORM).
-    Same attribute names as the `Ticket` model, so serializers take either."""
-
-    id: int
-    centre_id: int
-    service_id: int
-    issued_service_id: int
-    period: str
-    sequence: int
-    number: str
-    tracking_code: str
-    priority: str
-    transactions: int
-    lang: str
-    civil_id: str | None
-    phone: str | None
-    source: str
-    status: str
-    issued_at: datetime
-    queued_at: datetime
-    recalls: int
-    needs_check_in: bool
-    hold_until: datetime | None
-    client_ip: str | None
-    called_at: datetime | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    counter_id: int | None = None
-    note: str | None = None
-    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +93,7 @@ def record_event(
     at: datetime,
     counter_id: int | None = None,
     user_id: int | None = None,
-    detail: dict[str, object] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """Store one transition of a ticket (its new state already written) and, when notifications are on,
     the messages it sends: every transition goes through here."""
@@ -139,7 +107,7 @@ def record_event(
             "at": at,
             "counter_id": counter_id,
             "user_id": user_id,
-            "detail": detail,
+            "detail": dict(detail) if detail is not None else None,
         },
     )
     outbox = session.info.get(OUTBOX_KEY)

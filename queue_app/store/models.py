@@ -102,6 +102,7 @@ class Ticket(Base):
         Index("ix_tickets_queue_priority", "service_id", "status", "priority", "queued_at", "id", "transactions"),
         Index("ix_tickets_centre_finished", "centre_id", "status", "finished_at"),  # the recent pace (ETA)
         Index("ix_tickets_holds", "status", "hold_until"),  # remote holds to expire
+        Index("ix_tickets_counter_status", "counter_id", "status"),  # a counter's parked tickets
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
@@ -125,6 +126,8 @@ class Ticket(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
     recalls: Mapped[int] = mapped_column(Integer, default=0)
+    requeues: Mapped[int] = mapped_column(Integer, server_default="0")  # times a no-show was put back in line
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(String(500))
     needs_check_in: Mapped[bool] = mapped_column(Boolean, default=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,6 +7,7 @@ import time
 from flask import request
 from flask_login import current_user
 
+from ..domain.counters import Actor
 from ..domain.errors import Forbidden
 from ..extensions import runtime
 from ..services import accounts
@@ -80,3 +81,8 @@ def require_issuer(centre: CentreCatalog) -> StaffIdentity | DeviceIdentity:
     if not who.may_act_in(centre.id):
         raise Forbidden("other_centre")
     return who
+
+
+def actor_for(who: StaffIdentity) -> Actor:
+    """The staff member as the use cases see them (the ownership rule needs the role and centre)."""
+    return Actor(who.user_id, who.role, who.centre_id, who.username)

@@ -10,10 +10,9 @@ from ..domain.errors import InvalidInput
 from ..extensions import csrf, runtime
 from ..services import accounts, audit, counter_actions, hall, tickets
 from ..services.accounts import DeviceIdentity
-from ..services.counters import Actor
 from ..services.events import Event
 from ..store.database import utcnow
-from .access import require_issuer, require_staff
+from .access import actor_for, require_issuer, require_staff
 from .openapi import openapi_document
 from .serializers import ticket_json
 
@@ -151,13 +150,15 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     entry.counter_id(counter)
     data = json_body()
     with rt.db.transaction() as session:
-        result = counter_actions.ACTIONS[action](session, entry, counter, Actor(who.user_id), utcnow(), data)
+        result = counter_actions.ACTIONS[action](session, entry, counter, actor_for(who), utcnow(), data)
         ticket_body = ticket_json(session, entry, result.ticket) if result.ticket is not None else None
         counter_state = {"code": counter, "state": result.counter.state, "pause_reason": result.counter.pause_reason}
     publish(result.events)
     if action == "call-next" and ticket_body is None:
         return Response(status=204)
-    return jsonify({"counter": counter_state, "ticket": ticket_body} if action in ("pause", "resume") else ticket_body)
+    if action in ("pause", "resume", "sign-in", "sign-out"):
+        return jsonify({"counter": counter_state, "ticket": ticket_body})
+    return jsonify(ticket_body)
 
 
 for _action in counter_actions.ACTIONS:

@@ -8,24 +8,21 @@ Live counts arrive over Socket.IO (`/hall`, the centre's room): the page never p
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import logout_user
-from sqlalchemy.orm import Session
 
-from ..domain.errors import Conflict, QueueError
+from ..domain.errors import QueueError
 from ..extensions import runtime
-from ..services import audit, counter_actions, counters
+from ..services import audit, counter_actions
 from ..services.accounts import StaffIdentity
 from ..services.catalog import CentreCatalog
-from ..services.counters import Actor
 from ..services.events import Event
-from ..services.queue_state import counter_services, waiting_by_service
 from ..store.database import utcnow
-from ..store.models import Counter, Ticket, User
+from ..views.console import console_state, counter_choices, held_by
+from .access import actor_for
 from .errors import message_for, wants_json
 from .staff_pages import client_script_url, staff_for_page
 
@@ -52,60 +49,6 @@ def _publish(events: tuple[Event, ...] | list[Event]) -> None:
         publisher.publish(events)
 
 
-def console_state(db: Session, entry: CentreCatalog, code: str, now: datetime) -> dict[str, Any]:
-    """Everything the console shows for one counter, as plain JSON-able values."""
-    counter = db.get(Counter, entry.counter_id(code))
-    assert counter is not None
-    services = counter_services(entry, counter)
-    waiting = waiting_by_service(db, entry, [s for s in services if s in entry.service_ids])
-    ticket = None
-    if counter.current_ticket_id is not None:
-        row = db.get(Ticket, counter.current_ticket_id)
-        if row is not None and row.status in ("called", "serving"):
-            service_code = entry.service_code(row.service_id)
-            waited_until = row.called_at or now
-            ticket = {
-                "number": row.number,
-                "service": service_code,
-                "service_names": entry.service(service_code).names.as_dict(),
-                "status": row.status,
-                "priority": row.priority,
-                "transactions": row.transactions,
-                "waited_minutes": max(0, int((waited_until - row.queued_at).total_seconds() // 60)),
-                "note": row.note,
-                "recalls": row.recalls,
-            }
-    clerk = db.get(User, counter.user_id).username if counter.user_id is not None else None  # type: ignore[union-attr]
-    return {
-        "centre": entry.code,
-        "counter": code,
-        "state": counter.state,
-        "pause_reason": counter.pause_reason,
-        "clerk": clerk,
-        "services": [
-            {
-                "code": s,
-                "names": entry.service(s).names.as_dict(),
-                "waiting": waiting[s][0],
-                "longest_wait_minutes": _minutes_since(now, waiting[s][2]),
-            }
-            for s in services
-            if s in entry.service_ids
-        ],
-        "ticket": ticket,
-        "max_recalls": entry.config.counter_rules.max_recalls,
-        "auto_complete_on_next": entry.config.counter_rules.auto_complete_on_next,
-    }
-
-
-def _minutes_since(now: datetime, then: datetime | None) -> int:
-    return max(0, int((now - then).total_seconds() // 60)) if then is not None else 0
-
-
-def _held_by_other(counter: Counter, who: StaffIdentity) -> bool:
-    return counter.state != "closed" and counter.user_id is not None and counter.user_id != who.user_id
-
-
 def _picked(entry: CentreCatalog) -> str | None:
     code = session.get(_session_key(entry.code))
     return str(code) if code is not None and code in entry.counter_ids else None
@@ -113,7 +56,7 @@ def _picked(entry: CentreCatalog) -> str | None:
 
 @bp.get("/counter/<centre>")
 def page(centre: str) -> Any:
-    """The console of the counter this clerk picked, or the picker when none is picked yet."""
+    """The console of the counter this clerk holds, or the picker when none is picked yet."""
     entry = runtime().catalog.centre(centre)
     who = staff_for_page(entry)
     if not isinstance(who, StaffIdentity):
@@ -121,25 +64,11 @@ def page(centre: str) -> Any:
     rt, now = runtime(), utcnow()
     code = _picked(entry)
     with rt.db.reading() as db:
-        if code is not None:
-            counter = db.get(Counter, entry.counter_id(code))
-            if counter is None or counter.user_id != who.user_id or counter.state == "closed":
-                session.pop(_session_key(centre), None)
-                code = None
+        if code is not None and not held_by(db, entry, code, who.user_id):
+            session.pop(_session_key(centre), None)
+            code = None
         if code is None:
-            rows = {c.code: c for c in db.query(Counter).filter(Counter.centre_id == entry.id)}
-            users = dict(db.query(User.id, User.username).all())
-            choices = [
-                {
-                    "code": config.code,
-                    "names": config.names.as_dict(),
-                    "service_names": [entry.service(s).names.as_dict() for s in config.services],
-                    "state": rows[config.code].state,
-                    "clerk": users.get(rows[config.code].user_id or 0) if rows[config.code].state != "closed" else None,
-                    "mine": rows[config.code].user_id == who.user_id and rows[config.code].state != "closed",
-                }
-                for config in entry.config.counters
-            ]
+            choices = counter_choices(db, entry, who.user_id)
             return render_template("counter/pick.html", centre=entry, counters=choices, who=who)
         state = console_state(db, entry, code, now)
     transfer_to = [{"code": s.code, "names": s.names.as_dict()} for _b, s in entry.config.services()]
@@ -156,27 +85,13 @@ def page(centre: str) -> Any:
 
 @bp.post("/counter/<centre>/<code>/sign-in")
 def sign_in(centre: str, code: str) -> Any:
-    """Take a counter: it opens (idle) and the presence is recorded; a counter another clerk holds is refused."""
+    """Take a counter (services/counters.sign_in applies the rules: one counter per clerk, not another's)."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
     who = staff_for_page(entry, api=True)
-    entry.counter_id(code)
-    now = utcnow()
     with rt.db.transaction() as db:
-        counter = counters.load_counter(db, entry, code)
-        if _held_by_other(counter, who) and who.role == "clerk":
-            holder = db.get(User, counter.user_id)
-            raise Conflict("counter_taken", counter=code, clerk=holder.username if holder else "?")
-        # Leaving another counter of this centre first keeps one clerk at one counter.
-        previous = _picked(entry)
-        events: list[Event] = []
-        if previous is not None and previous != code:
-            old = db.get(Counter, entry.counter_id(previous))
-            if old is not None and old.user_id == who.user_id and old.state != "closed":
-                events += counters.sign_out(db, entry, previous, Actor(who.user_id), now).events
-        result = counters.sign_in(db, entry, code, Actor(who.user_id), now)
-        events += result.events
-    _publish(events)
+        result = counter_actions.ACTIONS["sign-in"](db, entry, code, actor_for(who), utcnow(), {})
+    _publish(result.events)
     session[_session_key(centre)] = code
     return redirect(url_for("counter.page", centre=centre))
 
@@ -187,10 +102,9 @@ def sign_out(centre: str, code: str) -> Any:
     rt = runtime()
     entry = rt.catalog.centre(centre)
     who = staff_for_page(entry, api=True)
-    _require_picked(entry, code, who)
     now = utcnow()
     with rt.db.transaction() as db:
-        result = counters.sign_out(db, entry, code, Actor(who.user_id), now)
+        result = counter_actions.ACTIONS["sign-out"](db, entry, code, actor_for(who), now, {})
         audit.record(
             db,
             "logout",
@@ -213,30 +127,17 @@ def sign_out(centre: str, code: str) -> Any:
     return redirect(url_for("auth.login"))
 
 
-def _require_picked(entry: CentreCatalog, code: str, who: StaffIdentity) -> None:
-    """Actions only on the counter this session signed in to (and the counter still held by this clerk)."""
-    entry.counter_id(code)
-    if _picked(entry) != code:
-        raise Conflict("counter_not_signed_in", counter=code)
-
-
 def run_action(centre: str, code: str, action: str) -> Any:
-    """The shared body of every console action route."""
+    """The shared body of every console action route: the same use case as the API's."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
     who = staff_for_page(entry, api=True)
-    _require_picked(entry, code, who)
     form = {k: str(v) for k, v in request.form.items() if k != "csrf_token"}
+    if action == "pause":
+        form["reason"] = _pause_reason(form) or ""
     now = utcnow()
     with rt.db.transaction() as db:
-        counter = counters.load_counter(db, entry, code)
-        if _held_by_other(counter, who):
-            holder = db.get(User, counter.user_id)
-            raise Conflict("counter_taken", counter=code, clerk=holder.username if holder else "?")
-        form["reason"] = _pause_reason(form) or ""
-        result = counter_actions.ACTIONS[action](db, entry, code, Actor(who.user_id), now, form)
-        db.flush()
-        db.expire_all()  # the busiest actions write with Core statements: read the counter afresh
+        result = counter_actions.ACTIONS[action](db, entry, code, actor_for(who), now, form)
         state = console_state(db, entry, code, now)
     _publish(result.events)
     notice = None
@@ -249,24 +150,10 @@ def run_action(centre: str, code: str, action: str) -> Any:
     return redirect(url_for("counter.page", centre=centre))
 
 
-def console_message(code: str, params: dict[str, Any] | None = None) -> str:
-    """Messages of this page's own refusals, then the shared table."""
-    own = {
-        "counter_taken": gettext("Counter %(counter)s is in use by %(clerk)s."),
-        "counter_not_signed_in": gettext("Sign in to counter %(counter)s first."),
-    }
-    if code in own:
-        try:
-            return own[code] % (params or {})
-        except (KeyError, TypeError, ValueError):
-            return own[code]
-    return message_for(code, params)
-
-
 @bp.errorhandler(QueueError)
 def refused(error: QueueError) -> Any:
     """A refusal on this page: JSON for the page's script, else a message on the console."""
-    message = console_message(error.code, error.params)
+    message = message_for(error.code, error.params)
     if wants_json():
         return jsonify({"error": {"code": error.code, "message": message}}), error.status
     if error.code in ("login_required", "unauthorized"):
@@ -278,6 +165,8 @@ def refused(error: QueueError) -> Any:
 
 
 for _action in counter_actions.ACTIONS:
+    if _action in ("sign-in", "sign-out"):
+        continue  # their own routes above: the console keeps which counter it shows in the session
     bp.add_url_rule(
         f"/counter/<centre>/<code>/{_action}",
         endpoint=f"action_{_action.replace('-', '_')}",

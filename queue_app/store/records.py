@@ -1,0 +1,57 @@
+"""Tickets and counters as plain values: the only shapes the write model hands to the services.
+
+Same attribute names as the models' columns, so a row of either table becomes a record with
+`Record(**row._asdict())`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: int
+    centre_id: int
+    service_id: int
+    issued_service_id: int
+    period: str
+    sequence: int
+    number: str
+    tracking_code: str
+    priority: str
+    transactions: int
+    lang: str
+    civil_id: str | None
+    phone: str | None
+    source: str
+    status: str
+    issued_at: datetime
+    queued_at: datetime
+    recalls: int
+    needs_check_in: bool
+    hold_until: datetime | None
+    client_ip: str | None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counter_id: int | None = None
+    note: str | None = None
+    checked_in_at: datetime | None = None
+    requeues: int = 0
+    parked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CounterRecord:
+    id: int
+    centre_id: int
+    code: str
+    state: str
+    current_ticket_id: int | None
+    user_id: int | None
+    pause_reason: str | None
+    services_override: list[str] | None
+    priority_streak: int
+    changed_at: datetime | None
