@@ -65,6 +65,10 @@ def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServe
 def test_counter_flow_and_conflicts(live_server: LiveServer) -> None:
     clerk = live_server.staff("clerk1", "clerk", "test")
     base = f"{live_server.url}/api/v1/centres/test/counters/1"
+    closed = requests.post(base + "/call-next", headers=clerk)  # nobody signed in: the counter takes no calls
+    assert closed.status_code == 409 and closed.json()["error"]["code"] == "counter_not_signed_in"
+    opened = requests.post(base + "/sign-in", headers=clerk)
+    assert opened.status_code == 200 and opened.json()["counter"]["state"] == "idle"
     assert requests.post(base + "/complete", headers=clerk).json()["error"]["code"] == "no_current_ticket"
     assert requests.post(base + "/call-next", headers=clerk).status_code == 204
     first = issue(live_server).json()
@@ -84,6 +88,9 @@ def test_counter_flow_and_conflicts(live_server: LiveServer) -> None:
     assert paused["counter"]["state"] == "paused"
     assert requests.post(base + "/call-next", headers=clerk).json()["error"]["code"] == "counter_paused"
     assert requests.post(base + "/resume", headers=clerk).json()["counter"]["state"] == "idle"
+    # one counter at a time: signing in at counter 4 signs the clerk out of counter 1
+    assert requests.post(live_server.url + "/api/v1/centres/test/counters/4/sign-in", headers=clerk).ok
+    assert requests.post(base + "/call-next", headers=clerk).json()["error"]["code"] == "counter_not_signed_in"
     by_number = requests.post(
         live_server.url + "/api/v1/centres/test/counters/4/call", json={"number": "a001"}, headers=clerk
     )

@@ -57,6 +57,7 @@ def test_users_add_and_devices_pair(live_server: LiveServer) -> None:
     assert token.status_code == 200 and token.json()["role"] == "clerk"
     assert login(live_server, "mona", "wrong-pass-1").json()["error"]["code"] == "bad_credentials"
     clerk = {"Authorization": f"Bearer {token.json()['token']}"}
+    assert requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/sign-in", headers=clerk).ok
     assert (
         requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk).status_code == 204
     )

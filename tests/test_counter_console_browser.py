@@ -120,10 +120,15 @@ def test_clerk_works_the_counter_and_the_hall_screen_shows_the_call(
     page.wait_for_function(SHOWS % "A002")
     page.click("#btn-no-show")
     page.wait_for_selector("#no-ticket", state="visible")
-    # Call a specific number (C focuses the field): the transferred visitor comes back with the note.
+    # Call a specific number (C focuses the field): A001 now waits for residency, this counter's second
+    # service, while A003 (traffic) is next: calling it out of turn asks for a reason first.
     page.keyboard.press("c")
     page.keyboard.type("a001")
     page.keyboard.press("Enter")
+    page.wait_for_selector(".flash-error")
+    assert page.evaluate("document.activeElement.id") == "call-reason"
+    page.select_option("#call-reason", "returned")
+    page.click("#btn-call")
     page.wait_for_function(SHOWS % "A001")
     assert page.locator("#ticket-note-text").inner_text() == "needs the residency desk"
     assert page.locator("#ticket-recalls").inner_text() == "0"

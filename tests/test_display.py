@@ -43,7 +43,7 @@ def shoot(page: Any, artifacts: Path, name: str) -> None:
 def test_paired_screen_shows_a_call_within_a_second_and_speaks_it(
     live_server: LiveServer, browser: Any, artifacts: Path
 ) -> None:
-    clerk = live_server.staff("clerk-screen", "clerk", "test")
+    clerk = live_server.clerk_at("5", "clerk-screen")
     for service in ("traffic", "residency", "traffic", "medical"):
         issue(live_server, service)
     context, page = open_paired(browser, live_server)
@@ -90,13 +90,13 @@ def test_paired_screen_shows_a_call_within_a_second_and_speaks_it(
 
 @pytest.mark.browser
 def test_counter_layout_shows_only_its_counter(live_server: LiveServer, browser: Any, artifacts: Path) -> None:
-    clerk = live_server.staff("clerk-counter", "clerk", "test")
+    clerk, neighbour = live_server.clerk_at("1", "clerk-counter"), live_server.clerk_at("2", "clerk-next")
     first, second = issue(live_server), issue(live_server)
     context, page = open_paired(browser, live_server, "counter-1")
     try:
         assert page.get_attribute("body", "class").split() == ["display", "layout-counter"]
         requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
-        requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/call-next", headers=clerk)
+        requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/call-next", headers=neighbour)
         page.wait_for_function(
             "n => document.getElementById('counter-number').textContent === n", arg=first["number"], timeout=2000
         )
@@ -131,7 +131,7 @@ def test_unpaired_or_wrong_device_gets_a_translated_pairing_page(live_server: Li
 
 @pytest.mark.browser
 def test_screen_recovers_after_server_restart(live_server: LiveServer, browser: Any, artifacts: Path) -> None:
-    clerk = live_server.staff("clerk-restart", "clerk", "test")
+    clerk = live_server.clerk_at("1", "clerk-restart")
     for _ in range(3):
         issue(live_server)
     context, page = open_paired(browser, live_server)
@@ -148,6 +148,7 @@ def test_screen_recovers_after_server_restart(live_server: LiveServer, browser: 
         page.wait_for_function("window.tabourDisplay.connected", timeout=15000)
         page.wait_for_selector("#reconnecting", state="hidden", timeout=2000)
         clerk = {"Authorization": f"Bearer {live_server.token('clerk-restart')}"}
+        assert requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/sign-in", headers=clerk).ok
         second = requests.post(f"{live_server.url}/api/v1/centres/test/counters/2/call-next", headers=clerk).json()
         page.wait_for_function(
             "n => document.getElementById('now-number').textContent === n", arg=second["number"], timeout=2000

@@ -66,7 +66,7 @@ def test_form_errors_are_clear(tmp_path: Path) -> None:
 
 def test_remote_ticket_is_not_called_before_check_in(visitor_server: LiveServer) -> None:
     server = visitor_server
-    clerk = server.staff("clerk-remote", "clerk", "test")
+    clerk = server.clerk_at("1", "clerk-remote")
     remote_ticket = join(server, phone="+96550000002").json()
     assert remote_ticket["needs_check_in"] is True and remote_ticket["number"] == "A001"
     page = requests.get(remote_ticket["tracking_url"] + "?lang=en").text

@@ -67,7 +67,7 @@ def test_scanner_checks_a_remote_ticket_in(browser, server: LiveServer, artifact
             "UPDATE tickets SET hold_until = '2000-01-01 00:00:00' WHERE tracking_code = ?", (late["tracking_code"],)
         )
     assert remote["needs_check_in"] is True and remote["number"] == "A001"
-    clerk = server.staff("clerk-checkin", "clerk", "test")
+    clerk = server.clerk_at("1", "clerk-checkin")
     call = f"{server.url}/api/v1/centres/test/counters/1/call-next"
     assert requests.post(call, headers=clerk).status_code == 204  # not called before it checks in
 

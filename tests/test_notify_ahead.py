@@ -31,6 +31,8 @@ def test_a_call_notifies_the_tickets_it_brings_near_the_front_once(database, cat
             TicketRequest(service="traffic", priority="elderly"),
             start + timedelta(minutes=17, seconds=30),
         ).ticket.number
+    with database.transaction() as session:
+        counters.sign_in(session, centre, "1", counters.Actor(None), start)
     for _ in range(2):
         with database.transaction() as session:
             counters.call_next(session, centre, "1", counters.Actor(None), start + timedelta(hours=1))

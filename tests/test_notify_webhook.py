@@ -90,7 +90,7 @@ def test_webhook_signed_and_retried_after_the_receiver_was_down(tmp_path: Path) 
         sent = requests.get(outbox + "?status=sent", headers=supervisor).json()
         assert sent and sent[0]["attempts"] >= 3
         # a call sends "called" with the counter
-        clerk = server.staff("clerk-notify", "clerk", "test")
+        clerk = server.clerk_at("1", "clerk-notify")
         requests.post(f"{server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not any(m["event"] == "called" for m in Hook.received):

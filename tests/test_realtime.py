@@ -75,7 +75,7 @@ def test_hall_refuses_anything_but_a_display_token(live_server: LiveServer, auth
 
 def _clerk(server: LiveServer) -> dict[str, str]:
     if not hasattr(server, "_clerk_headers"):
-        server._clerk_headers = server.staff("clerk-rt", "clerk", "test")  # type: ignore[attr-defined]
+        server._clerk_headers = server.clerk_at("1", "clerk-rt")  # type: ignore[attr-defined]
     return server._clerk_headers  # type: ignore[attr-defined,no-any-return]
 
 
@@ -128,7 +128,7 @@ def test_call_on_one_process_reaches_a_display_on_another(tmp_path: Path, postgr
             with hall_client(second.url, {"token": token}) as on_b:
                 on_b.wait("hall_snapshot")
                 ticket = issue(first)
-                clerk = first.staff("clerk-redis", "clerk", "test")
+                clerk = first.clerk_at("2", "clerk-redis")
                 answered = requests.post(f"{first.url}/api/v1/centres/test/counters/2/call-next", headers=clerk)
                 assert answered.status_code == 200
                 called = on_b.wait("ticket_called", timeout=3)

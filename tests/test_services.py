@@ -19,9 +19,9 @@ from queue_app.services.catalog import Catalog, CentreCatalog, sync_catalog
 from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import parse_config
+from queue_app.store import counters as counter_store
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
-from queue_app.store import counters as counter_store
 from queue_app.store.models import AuditEntry, Service, StaffEvent, Ticket, TicketEvent, TicketSequence, User
 from tests.support.server import SMALL_CONFIG
 

@@ -31,7 +31,7 @@ def text_is(page: Any, selector: str, expected: str) -> None:
 def test_board_follows_the_hall_and_its_changes_are_audited(
     live_server: LiveServer, browser: Any, artifacts: Path
 ) -> None:
-    clerk = live_server.staff("clara", "clerk", "test")
+    clerk = live_server.clerk_at("1", "clara")
     live_server.add_user("sam", "supervisor", "test")
     issue(live_server, clerk)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ar")

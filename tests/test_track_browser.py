@@ -33,7 +33,7 @@ def shot(page, artifacts: Path, name: str) -> None:
 @pytest.mark.browser
 def test_live_call_your_turn_and_rating(live_server: LiveServer, browser, artifacts: Path) -> None:
     server = live_server
-    clerk = server.staff("clerk-track", "clerk", "test")
+    clerk = server.clerk_at("1", "clerk-track")
     for _ in range(3):
         issue(server)
     mine = issue(server, lang="en")
@@ -81,7 +81,7 @@ def test_live_call_your_turn_and_rating(live_server: LiveServer, browser, artifa
 @pytest.mark.browser
 def test_polling_fallback_with_websockets_blocked(live_server: LiveServer, browser, artifacts: Path) -> None:
     server = live_server
-    clerk = server.staff("clerk-poll", "clerk", "test")
+    clerk = server.clerk_at("1", "clerk-poll")
     mine = issue(server, lang="ar")
     context = browser.new_context(**PHONE, locale="ar")
     page = context.new_page()

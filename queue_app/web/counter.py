@@ -83,6 +83,16 @@ def page(centre: str) -> Any:
     )
 
 
+@bp.get("/counter/<centre>/<code>/state")
+def state(centre: str, code: str) -> Any:
+    """The console's state as JSON: the page re-reads it when its counter changed elsewhere."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    staff_for_page(entry, api=True)
+    with rt.db.reading() as db:
+        return jsonify({"state": console_state(db, entry, code, utcnow())})
+
+
 @bp.post("/counter/<centre>/<code>/sign-in")
 def sign_in(centre: str, code: str) -> Any:
     """Take a counter (services/counters.sign_in applies the rules: one counter per clerk, not another's)."""

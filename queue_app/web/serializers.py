@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy.orm import Session
 
-from ..domain.tickets import Status
+from ..domain.tickets import AT_COUNTER, Status
 from ..extensions import runtime
 from ..services.catalog import CentreCatalog
 from ..services.hall import iso
@@ -38,7 +38,7 @@ def ticket_json(
         position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, utcnow())
         eta_minutes, eta_range = eta.minutes, [eta.low, eta.high]
     counter = None
-    if ticket.status in (Status.CALLED, Status.SERVING) and ticket.counter_id is not None:
+    if ticket.status in (*AT_COUNTER, Status.PARKED) and ticket.counter_id is not None:
         code = centre.counter_code(ticket.counter_id)
         config = centre.config.counter(code)
         counter = {"code": code, "names": config.names.as_dict() if config else {}}

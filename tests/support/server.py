@@ -153,5 +153,13 @@ class LiveServer:
         password = self.add_user(username, role, centre)
         return {"Authorization": f"Bearer {self.token(username, password)}"}
 
+    def clerk_at(self, counter: str, username: str, centre: str = "test", role: str = "clerk") -> dict[str, str]:
+        """A new member of staff signed in at a counter (actions need the counter's own clerk, or a
+        supervisor on an open counter): the Authorization header of their token."""
+        headers = self.staff(username, role, centre)
+        signed_in = requests.post(f"{self.url}/api/v1/centres/{centre}/counters/{counter}/sign-in", headers=headers)
+        assert signed_in.status_code == 200, signed_in.text
+        return headers
+
     def device(self, kind: str, code: str, centre: str = "test") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[(centre, kind, code)]}"}

@@ -41,18 +41,51 @@
     }
     $("paused").hidden = !paused;
     $("pause-reason").textContent = t.reasons[state.pause_reason] || state.pause_reason || "";
-    var called = ticket && ticket.status === "called";
-    setEnabled("call-next", !paused);
-    setEnabled("recall", called && ticket.recalls < state.max_recalls);
-    setEnabled("start", called);
-    setEnabled("complete", !!ticket);
-    setEnabled("no-show", called);
-    setEnabled("transfer", !!ticket);
-    setEnabled("call", !paused);
-    setEnabled("pause", !paused && !ticket);
+    // the server says which actions fit now (domain/counters.py); the page only follows
+    ["call-next", "recall", "start", "complete", "no-show", "transfer", "park", "call", "pause"].forEach(function (action) {
+      setEnabled(action, (state.actions || []).indexOf(action) >= 0);
+    });
+    renderList("parked", state.parked, t.unpark_url, t.call_back);
+    renderList("missed", state.missed, t.requeue_url, t.back_in_line);
     $("btn-resume").closest("form").hidden = !paused;
     $("form-pause").closest("section").hidden = paused;
     renderCounts(state.services);
+  }
+
+  // Parked tickets (called back with "unpark") and today's no-shows (put back in line with "requeue").
+  function renderList(id, tickets, url, label) {
+    var list = $(id);
+    if (!list) return;
+    var token = document.querySelector("input[name=csrf_token]").value;
+    list.textContent = "";
+    (tickets || []).forEach(function (ticket) {
+      var li = document.createElement("li");
+      li.dataset.number = ticket.number;
+      var number = document.createElement("b");
+      number.textContent = ticket.number;
+      li.appendChild(number);
+      li.appendChild(document.createTextNode(" " + name(ticket.service_names) + " "));
+      var form = document.createElement("form");
+      form.method = "post";
+      form.action = url;
+      form.className = "action-form inline";
+      [["csrf_token", token], ["number", ticket.number]].forEach(function (pair) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = pair[0];
+        input.value = pair[1];
+        form.appendChild(input);
+      });
+      var button = document.createElement("button");
+      button.type = "submit";
+      button.className = "btn";
+      button.textContent = label;
+      form.appendChild(button);
+      form.addEventListener("submit", function (event) { event.preventDefault(); submit(form); });
+      li.appendChild(form);
+      list.appendChild(li);
+    });
+    $(id + "-card").hidden = !(tickets && tickets.length);
   }
 
   function renderCounts(services) {
@@ -90,7 +123,12 @@
       })
       .then(function (answer) {
         if (answer.body.signed_out) { window.location.assign(answer.body.next); return; }
-        if (!answer.ok) { flash(answer.body.error ? answer.body.error.message : t.failed, "error"); return; }
+        if (!answer.ok) {
+          flash(answer.body.error ? answer.body.error.message : t.failed, "error");
+          if (answer.body.error && answer.body.error.code === "reason_required") $("call-reason").focus();
+          else if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+          return;
+        }
         state = answer.body.state;
         flash(answer.body.notice, "info");
         form.reset();
@@ -111,7 +149,7 @@
   });
 
   // Shortcuts by physical key (event.code), so they work with an Arabic or Urdu keyboard layout too.
-  var keys = { KeyN: "call-next", KeyR: "recall", KeyS: "start", KeyD: "complete", KeyX: "no-show", KeyQ: "sign-out" };
+  var keys = { KeyN: "call-next", KeyR: "recall", KeyS: "start", KeyD: "complete", KeyX: "no-show", KeyK: "park", KeyQ: "sign-out" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     var tag = event.target.tagName;
@@ -132,12 +170,14 @@
 
   function counterEntry(entry) {
     if (!entry || entry.code !== state.counter || busy) return;  // our own answer is on its way
-    state.state = entry.state;
-    state.pause_reason = entry.pause_reason;
-    if (!entry.current) state.ticket = null;
-    else if (state.ticket && state.ticket.number === entry.current.number) state.ticket.status = entry.current.status;
-    else window.location.reload();  // a different ticket, changed elsewhere: read it whole once
-    render();
+    var current = state.ticket ? state.ticket.number + "/" + state.ticket.status : null;
+    var now = entry.current ? entry.current.number + "/" + entry.current.status : null;
+    if (entry.state === state.state && current === now) return;
+    // changed elsewhere (a supervisor, another tab): read the whole state, allowed actions included
+    fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && !busy) { state = body.state; render(); } })
+      .catch(function () { flash(t.failed, "error"); });
   }
 
   function mine(services) {

@@ -37,7 +37,10 @@
     show("almost", waiting && t.position <= 3);
     const counterName = t.counter ? (t.counter.names[lang] || t.counter.code) : null;
     show("counter", !!counterName);
-    if (counterName) $("counter").textContent = fill(words.go_to, { counter: counterName });
+    if (counterName) {
+      const line = t.status === "parked" ? words.come_back : words.go_to;
+      $("counter").textContent = fill(line, { counter: counterName });
+    }
     show("check-in", !!t.needs_check_in && t.status === "waiting");
     show("leave", t.status === "waiting" || t.status === "called");
     const rated = root.dataset.rated === "true";
