@@ -23,7 +23,7 @@ def _minutes_since(now: datetime, then: datetime | None) -> int:
     return max(0, int((now - then).total_seconds() // 60)) if then is not None else 0
 
 
-def _start_of_day(centre: CentreCatalog, now: datetime) -> datetime:
+def start_of_day(centre: CentreCatalog, now: datetime) -> datetime:
     """Midnight of the centre's business day, as naive UTC."""
     local = local_time(now, centre.config.tz)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -55,7 +55,7 @@ def console_state(session: Session, centre: CentreCatalog, code: str, now: datet
         }
     parked = store.parked_at_counter(session, counter.id)
     missed = store.missed_since(
-        session, centre.id, [centre.service_ids[s] for s in services], _start_of_day(centre, now)
+        session, centre.id, [centre.service_ids[s] for s in services], start_of_day(centre, now)
     )
     rules = centre.config.counter_rules
     facts = CounterFacts(

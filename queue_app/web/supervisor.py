@@ -18,6 +18,7 @@ from ..services.catalog import CentreCatalog
 from ..services.events import Event
 from ..services.supervision import Supervisor
 from ..store.database import utcnow
+from ..views.console import start_of_day
 from .errors import message_for, wants_json
 from .staff_pages import client_script_url, staff_for_page
 
@@ -48,8 +49,10 @@ def page(centre: str) -> Any:
     who = staff_for_page(entry, ROLES)
     if not isinstance(who, StaffIdentity):
         return who
+    now = utcnow()
     with rt.db.reading() as db:
-        snapshot = hall.hall_snapshot(db, entry, utcnow())
+        snapshot = hall.hall_snapshot(db, entry, now)
+        out_of_turn = hall.out_of_turn_since(db, entry, start_of_day(entry, now))
     services = [
         {"code": s.code, "names": s.names.as_dict(), "target_wait": s.target_wait, "minutes": s.minutes}
         for _body, s in entry.config.services()
@@ -59,6 +62,7 @@ def page(centre: str) -> Any:
         centre=entry,
         who=who,
         snapshot=snapshot,
+        out_of_turn=out_of_turn,
         services=services,
         socket_script=client_script_url(),
     )

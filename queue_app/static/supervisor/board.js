@@ -30,6 +30,23 @@
     return s.longest_wait_minutes + Math.floor((Date.now() - s.received) / 60000);
   }
 
+  // Calls made ahead of the one due, newest first: from the page's data, then `call_out_of_turn` events.
+  var outOfTurn = data.out_of_turn || [];
+  function renderOutOfTurn() {
+    var body = document.querySelector("#out-of-turn tbody");
+    body.textContent = "";
+    outOfTurn.forEach(function (call) {
+      var row = el("tr", { "data-number": call.number });
+      var at = new Date(call.at);
+      var time = at.toLocaleTimeString(t.lang, { hour: "2-digit", minute: "2-digit" });
+      [time, call.number, call.counter, call.clerk || t.none, t.call_reasons[call.reason] || call.reason].forEach(
+        function (text) { row.appendChild(el("td", {}, text)); }
+      );
+      body.appendChild(row);
+    });
+    document.getElementById("out-of-turn-none").hidden = outOfTurn.length > 0;
+  }
+
   function applySnapshot(snapshot) {
     skew = Date.parse(snapshot.at) - Date.now();
     order = snapshot.counters.map(function (c) { return c.code; });
@@ -162,6 +179,7 @@
 
   applySnapshot(data.snapshot);
   render();
+  renderOutOfTurn();
   setInterval(render, 20000);  // the clock moves waits and durations on; no request is made
 
   if (window.io) {
@@ -171,5 +189,6 @@
     socket.on("hall_snapshot", function (snapshot) { applySnapshot(snapshot); render(); });
     socket.on("counter_changed", function (message) { counters[message.counter.code] = message.counter; render(); });
     socket.on("queue_changed", function (message) { applyServices(message.services); renderServices(); });
+    socket.on("call_out_of_turn", function (call) { outOfTurn.unshift(call); renderOutOfTurn(); });
   }
 })();
