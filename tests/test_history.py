@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import event
 
 from queue_app.notifications.worker import NotificationWorker
-from queue_app.services import hall, remote
+from queue_app.services import remote
 from queue_app.services.catalog import Catalog, sync_catalog
 from queue_app.services.print_store import SqlJobStore
 from queue_app.store.database import Database, utcnow
 from queue_app.store.migrate import upgrade
+from queue_app.views import hall
 
 HISTORY = 20_000  # finished tickets of earlier days, each with its events, print job and message
 STEP = 10  # the progress handler runs every STEP virtual-machine instructions

@@ -17,6 +17,7 @@ from queue_app.services.tickets import TicketRequest, cancel_ticket, issue_ticke
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
 from queue_app.store.models import QueueTally, Ticket
+from queue_app.store.records import TicketRecord
 
 START = datetime(2026, 11, 22, 6, 0)  # 09:00 in Kuwait: one business day for the whole test
 SERVICES = ("traffic", "residency", "civil-id", "medical")
@@ -43,7 +44,8 @@ def step(database: Database, centre: CentreCatalog, rng: random.Random, at: date
             ["issue", "issue", "issue", "priority", "call", "complete", "no_show", "transfer", "move", "cancel"]
         )
         counter = str(rng.randint(1, 2))
-        actor = Actor(None)
+        actor = Actor(None)  # the system: may work any open counter
+        counters.sign_in(session, centre, counter, actor, at)
         try:
             if kind in ("issue", "priority"):
                 priority = "elderly" if kind == "priority" else "none"
@@ -60,7 +62,8 @@ def step(database: Database, centre: CentreCatalog, rng: random.Random, at: date
             elif kind == "transfer":
                 counters.transfer(session, centre, counter, rng.choice(SERVICES), "sent on", actor, at)
             else:
-                waiting = session.scalars(select(Ticket).where(Ticket.status == "waiting").limit(5)).all()
+                rows = session.execute(select(Ticket.__table__).where(Ticket.status == "waiting").limit(5))
+                waiting = [TicketRecord(**row._asdict()) for row in rows]
                 if waiting and kind == "cancel":
                     cancel_ticket(session, centre, rng.choice(waiting), at)
                 elif waiting:  # a supervisor moves a waiting ticket to another queue

@@ -417,8 +417,8 @@ def test_a_refused_action_changes_nothing(database: Database, centre: CentreCata
 def test_counter_entries_in_events_match_the_database(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
     """Call-next and complete publish the counter as the hall shows it, built from what they hold: it
     must equal the entry read back from the database (what a screen's snapshot shows)."""
-    from queue_app.services import hall
     from queue_app.services.events import CounterChanged
+    from queue_app.views import hall
 
     issue(database, centre)
     actions = [counters.call_next, counters.complete, counters.call_next]  # the last finds nobody
@@ -428,5 +428,7 @@ def test_counter_entries_in_events_match_the_database(database: Database, centre
         [event] = [e for e in result.events if isinstance(e, CounterChanged)]
         with database.reading() as session:
             stored = hall.counters_summary(session, centre, minutes(step + 1), only="1")[0]
-        assert event.entry == stored, action.__name__
+        assert event.record is not None
+        built = hall.counter_entry(centre, event.record, event.record, event.clerk, event.ticket)
+        assert built == stored, action.__name__
     assert stored["state"] == "idle" and stored["clerk"] and stored["current"] is None

@@ -19,6 +19,23 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+class EventKind(StrEnum):
+    """What happened to a ticket: one `ticket_events` row each (waits, service times, reports)."""
+
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    STARTED = "started"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"
+    PARKED = "parked"
+    REQUEUED = "requeued"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    EXPIRED = "expired"
+
+
 class PriorityClass(StrEnum):
     NONE = "none"
     ELDERLY = "elderly"
@@ -77,6 +94,12 @@ def next_status(current: Status | str, action: str) -> Status:
 def display_number(prefix: str, sequence: int) -> str:
     """`A012`: the service prefix and the sequence, zero-padded to three digits."""
     return f"{prefix}{sequence:03d}"
+
+
+def tracking_link(public_url: str, tracking_code: str) -> str:
+    """The visitor's page of a ticket (web/track.py serves `/t/<code>`): printed as a QR code, sent by
+    SMS, returned by the API. Built here only."""
+    return f"{public_url.rstrip('/')}/t/{tracking_code}"
 
 
 def new_tracking_code() -> str:

@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import force_locale, gettext
 
+from ..domain.messages import Message
+
 
 def message_text(app: Flask, payload: dict[str, Any]) -> str:
     """One short SMS-sized line per event; names come from config in the same language."""
@@ -15,24 +17,24 @@ def message_text(app: Flask, payload: dict[str, Any]) -> str:
         service = (payload.get("service_names") or {}).get(lang) or payload.get("service", "")
         number = payload.get("number", "")
         event = payload.get("event")
-        if event == "issued":
+        if event == Message.ISSUED:
             return gettext(
                 "Your ticket %(number)s for %(service)s. Follow your place: %(url)s",
                 number=number,
                 service=service,
                 url=payload.get("tracking_url", ""),
             )
-        if event == "ahead":
+        if event == Message.AHEAD:
             return gettext(
                 "Ticket %(number)s: %(ahead)s people ahead of you. Please come to the hall.",
                 number=number,
                 ahead=payload.get("ahead", 0),
             )
-        if event == "called":
+        if event == Message.CALLED:
             counter = (payload.get("counter") or {}).get("names", {}).get(lang) or ""
             return gettext(
                 "Ticket %(number)s: it is your turn. Please go to %(counter)s.", number=number, counter=counter
             )
-        if event == "done":
+        if event == Message.DONE:
             return gettext("Thank you for your visit. Rate the service: %(url)s", url=payload.get("rating_url", ""))
         return str(number)

@@ -39,10 +39,11 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from ..services import hall
+from ..domain.tickets import Status
 from ..services.catalog import Catalog
 from ..services.events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from ..store.database import Database, utcnow
+from ..views import hall
 
 QUEUE_DEBOUNCE = 0.25
 SNAPSHOT_TTL = 1.0
@@ -126,32 +127,22 @@ class Publisher:
         self.socketio.emit(name, payload, to=rooms, namespace="/hall")
 
     def _ticket_called(self, event: TicketCalled) -> None:
-        centre = self.catalog.centre(event.centre)
-        counter = centre.config.counter(event.counter)
-        service = centre.service(event.service)
-        zone = counter.zone if counter else None
-        payload = {
-            "number": event.number,
-            "counter": {"code": event.counter, "names": counter.names.as_dict() if counter else {}},
-            "service": {"code": event.service, "names": service.names.as_dict()},
-            "zone": zone,
-            "recall": event.recall,
-            "called_at": hall.iso(event.called_at),
-        }
-        self._emit_hall("ticket_called", payload, event.centre, [zone] if zone else [])
+        payload = hall.call_entry(self.catalog.centre(event.centre), event)
+        self._emit_hall("ticket_called", payload, event.centre, [payload["zone"]] if payload["zone"] else [])
         self.socketio.emit(
             "ticket_changed",
-            {"tracking_code": event.tracking_code, "status": "called", "counter": payload["counter"]},
+            {"tracking_code": event.tracking_code, "status": Status.CALLED.value, "counter": payload["counter"]},
             to=ticket_room(event.tracking_code),
             namespace="/track",
         )
 
     def _counter_changed(self, event: CounterChanged) -> None:
-        entry = event.entry
-        if entry is None:
-            centre = self.catalog.centre(event.centre)
+        centre = self.catalog.centre(event.centre)
+        if event.record is not None:
+            entry = hall.counter_entry(centre, event.record, event.record, event.clerk, event.ticket)
+        else:
             with self.db.reading() as session:
-                entry = hall.counters_summary(session, centre, utcnow(), only=event.counter)[0]
+                entry = hall.counter_changed_entry(session, centre, event, utcnow())
         payload = {"centre": event.centre, "counter": entry}
         rooms = [centre_room(event.centre), counter_room(event.centre, event.counter)]
         self.socketio.emit("counter_changed", payload, to=rooms, namespace="/hall")
@@ -168,17 +159,6 @@ class Publisher:
         self.queue_changed_now(centre)
 
     def queue_changed_now(self, centre: str) -> None:
-        entry = self.catalog.centre(centre)
         with self.db.reading() as session:
-            services = hall.services_summary(session, entry, utcnow())
-        payload = {
-            "centre": centre,
-            "services": [
-                {
-                    k: s[k]
-                    for k in ("code", "body", "waiting", "eta_minutes", "eta_range", "longest_wait_minutes", "open")
-                }
-                for s in services
-            ],
-        }
+            payload = hall.queue_entry(session, self.catalog.centre(centre), utcnow())
         self._emit_hall("queue_changed", payload, centre, self._zones_of(centre))

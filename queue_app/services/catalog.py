@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.calendar import ShiftHours
+from ..domain.counters import CounterStatus
 from ..domain.errors import NotFound
 from ..settings import Centre as CentreConfig
 from ..settings import HallConfig
@@ -106,13 +107,13 @@ def sync_catalog(session: Session, config: HallConfig) -> Catalog:
             counter = _get_or_create(
                 session,
                 models.Counter,
-                {"state": "closed", "priority_streak": 0},
+                {"state": CounterStatus.CLOSED.value, "priority_streak": 0},
                 centre_id=centre.id,
                 code=counter_config.code,
             )
             assert isinstance(counter, models.Counter)
             if counter.state is None:
-                counter.state = "closed"
+                counter.state = CounterStatus.CLOSED.value
             if counter.priority_streak is None:
                 counter.priority_streak = 0
             entry.counter_ids[counter.code] = counter.id

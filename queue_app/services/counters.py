@@ -20,13 +20,13 @@ from ..domain.calendar import local_time
 from ..domain.counters import Actor, CounterStatus, check_may_act, check_may_sign_in
 from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
-from ..domain.tickets import AT_COUNTER, Status
+from ..domain.tickets import AT_COUNTER, EventKind, Status
 from ..store import counters as store
+from ..store import tickets as tickets_store
 from ..store.records import CounterRecord, TicketRecord
 from . import audit
 from .catalog import CentreCatalog
 from .events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
-from .hall import counter_entry, username
 from .queue_state import counter_services
 from .tickets import record_event
 
@@ -44,6 +44,18 @@ class CounterResult:
     events: tuple[Event, ...]
 
 
+def username(session: Session, centre: CentreCatalog, user_id: int | None) -> str | None:
+    """A staff member's name, read once per app (names never change: a call need not read `users`)."""
+    if user_id is None:
+        return None
+    if user_id not in centre.usernames:
+        name = store.username(session, user_id)
+        if name is None:
+            return None
+        centre.usernames[user_id] = name
+    return centre.usernames[user_id]
+
+
 def _counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -> CounterRecord:
     """The counter, once the actor may act on it (the ownership rule, for every action but sign-in)."""
     counter = store.counter(session, centre.counter_id(code))
@@ -53,9 +65,8 @@ def _counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -
 
 
 def _changed(session: Session, centre: CentreCatalog, counter: CounterRecord, ticket: TicketRecord | None) -> Event:
-    """The counter's hall entry, built from what the use case holds (the publisher need not read it)."""
-    entry = counter_entry(centre, counter, counter, username(session, centre, counter.user_id), ticket)
-    return CounterChanged(centre.code, counter.code, entry)
+    """The counter changed: with what the use case holds of it, so the publisher need not read it back."""
+    return CounterChanged(centre.code, counter.code, counter, ticket, username(session, centre, counter.user_id))
 
 
 def _ticket_changed(centre: CentreCatalog, ticket: TicketRecord) -> TicketChanged:
@@ -63,7 +74,7 @@ def _ticket_changed(centre: CentreCatalog, ticket: TicketRecord) -> TicketChange
 
 
 def _current(session: Session, counter: CounterRecord) -> TicketRecord:
-    ticket = store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    ticket = tickets_store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
     if ticket is None or ticket.status not in AT_COUNTER:
         raise Conflict("no_current_ticket")
     return ticket
@@ -76,14 +87,14 @@ def _finish_current(
     if counter.current_ticket_id is None:
         return []
     if not centre.config.counter_rules.auto_complete_on_next:
-        current = store.ticket(session, counter.current_ticket_id)
+        current = tickets_store.ticket(session, counter.current_ticket_id)
         if current is not None and current.status in AT_COUNTER:
             raise Conflict("ticket_still_open", number=current.number)
         return []
     ticket = store.finish(session, counter.current_ticket_id, Status.DONE, now)
     if ticket is None:
         return []
-    record_event(session, ticket, Status.DONE, now, counter.id, actor.user_id, {"auto": True})
+    record_event(session, ticket, EventKind.DONE, now, counter.id, actor.user_id, {"auto": True})
     return [_ticket_changed(centre, ticket)]
 
 
@@ -98,7 +109,7 @@ def _called(
 ) -> tuple[CounterRecord, list[Event]]:
     streak = counter.priority_streak + 1 if ticket.priority != rules.PriorityClass.NONE else 0
     counter = store.save_counter(session, counter, now, CounterStatus.CALLING, ticket.id, streak)
-    record_event(session, ticket, "called", now, counter.id, actor.user_id, detail)
+    record_event(session, ticket, EventKind.CALLED, now, counter.id, actor.user_id, detail)
     service = centre.service_code(ticket.service_id)
     return counter, [
         TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
@@ -158,7 +169,7 @@ def call_number(
     if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
     ids = [centre.service_ids[s] for s in counter_services(centre, counter) if s in centre.service_ids]
-    found = store.by_number(session, centre.id, number.strip().upper(), ids)
+    found = tickets_store.by_number(session, centre.id, number.strip().upper(), ids)
     if found is None:
         raise NotFound("unknown_number", number=number)
     rules.next_status(found.status, "call")
@@ -192,7 +203,7 @@ def call_number(
 
 def _number_of(session: Session, ordered: list[Candidate]) -> str | None:
     """The number that was due instead (for the audit trail)."""
-    due = store.ticket(session, ordered[0].ticket_id)
+    due = tickets_store.ticket(session, ordered[0].ticket_id)
     return due.number if due is not None else None
 
 
@@ -204,8 +215,8 @@ def recall(session: Session, centre: CentreCatalog, code: str, actor: Actor, now
     maximum = centre.config.counter_rules.max_recalls
     if ticket.recalls >= maximum:
         raise Conflict("recall_limit", maximum=maximum)
-    ticket = store.change_ticket(session, ticket.id, {Status.CALLED}, recalls=ticket.recalls + 1) or ticket
-    record_event(session, ticket, "recalled", now, counter.id, actor.user_id, {"recalls": ticket.recalls})
+    ticket = tickets_store.change_ticket(session, ticket.id, {Status.CALLED}, recalls=ticket.recalls + 1) or ticket
+    record_event(session, ticket, EventKind.RECALLED, now, counter.id, actor.user_id, {"recalls": ticket.recalls})
     service = centre.service_code(ticket.service_id)
     called = TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, True, now)
     return CounterResult(counter, ticket, (called, _ticket_changed(centre, ticket)))
@@ -216,11 +227,11 @@ def start(session: Session, centre: CentreCatalog, code: str, actor: Actor, now:
     counter = _counter(session, centre, code, actor)
     current = _current(session, counter)
     target = rules.next_status(current.status, "start")
-    ticket = store.change_ticket(session, current.id, {Status.CALLED}, status=target, started_at=now)
+    ticket = tickets_store.change_ticket(session, current.id, {Status.CALLED}, status=target, started_at=now)
     if ticket is None:
         raise Conflict("no_current_ticket")
     counter = store.save_counter(session, counter, now, CounterStatus.SERVING, ticket.id)
-    record_event(session, ticket, "started", now, counter.id, actor.user_id)
+    record_event(session, ticket, EventKind.STARTED, now, counter.id, actor.user_id)
     return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, ticket)))
 
 
@@ -232,7 +243,7 @@ def _close_current(
     ticket = store.finish(session, current.id, rules.next_status(current.status, action), now)
     if ticket is None:
         raise Conflict("no_current_ticket")
-    record_event(session, ticket, ticket.status, now, counter.id, actor.user_id)
+    record_event(session, ticket, EventKind(ticket.status), now, counter.id, actor.user_id)
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
     return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
 
@@ -273,7 +284,7 @@ def transfer_ticket(
         raise Conflict("same_service")
     target = rules.next_status(ticket.status, "transfer")
     note = (note or "").strip()[:500] or None
-    moved = store.change_ticket(
+    moved = tickets_store.change_ticket(
         session,
         ticket.id,
         {Status(ticket.status)},
@@ -288,7 +299,7 @@ def transfer_ticket(
     if moved is None:
         raise Conflict("invalid_transition", action="transfer", status=ticket.status)
     detail = {"from": old_service, "to": service, "note": note}
-    record_event(session, moved, "transferred", now, counter_id, actor.user_id, detail)
+    record_event(session, moved, EventKind.TRANSFERRED, now, counter_id, actor.user_id, detail)
     return moved, (_ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))
 
 
@@ -300,10 +311,10 @@ def park(
     current = _current(session, counter)
     target = rules.next_status(current.status, "park")
     note = (note or "").strip()[:500] or current.note
-    ticket = store.change_ticket(session, current.id, AT_COUNTER, status=target, parked_at=now, note=note)
+    ticket = tickets_store.change_ticket(session, current.id, AT_COUNTER, status=target, parked_at=now, note=note)
     if ticket is None:
         raise Conflict("no_current_ticket")
-    record_event(session, ticket, "parked", now, counter.id, actor.user_id, {"note": note})
+    record_event(session, ticket, EventKind.PARKED, now, counter.id, actor.user_id, {"note": note})
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
     return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
 
@@ -321,11 +332,13 @@ def unpark(
         raise NotFound("unknown_parked", number=number)
     events = _finish_current(session, centre, counter, actor, now)
     target = rules.next_status(parked.status, "unpark")
-    ticket = store.change_ticket(session, parked.id, {Status.PARKED}, status=target, called_at=now, parked_at=None)
+    ticket = tickets_store.change_ticket(
+        session, parked.id, {Status.PARKED}, status=target, called_at=now, parked_at=None
+    )
     if ticket is None:
         raise NotFound("unknown_parked", number=number)
     counter = store.save_counter(session, counter, now, CounterStatus.CALLING, ticket.id)
-    record_event(session, ticket, "called", now, counter.id, actor.user_id, {"unparked": True})
+    record_event(session, ticket, EventKind.CALLED, now, counter.id, actor.user_id, {"unparked": True})
     service = centre.service_code(ticket.service_id)
     called = TicketCalled(
         centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now
@@ -342,7 +355,7 @@ def requeue(
     place (`front` of the queue, or their `original` time), at most `max_requeues` times."""
     counter = _counter(session, centre, code, actor)
     rules_config = centre.config.counter_rules
-    found = store.by_number(session, centre.id, number.strip().upper(), list(centre.service_ids.values()))
+    found = tickets_store.by_number(session, centre.id, number.strip().upper(), list(centre.service_ids.values()))
     if found is None or found.finished_at is None or not _same_day(centre, found.finished_at, now):
         raise NotFound("unknown_number", number=number)
     target = rules.next_status(found.status, "requeue")
@@ -353,7 +366,7 @@ def requeue(
         front = store.front_of_queue(session, found.service_id)
         if front is not None and front <= queued_at:
             queued_at = front - ONE_SECOND
-    ticket = store.change_ticket(
+    ticket = tickets_store.change_ticket(
         session,
         found.id,
         {Status.NO_SHOW},
@@ -369,7 +382,7 @@ def requeue(
     if ticket is None:
         raise Conflict("invalid_transition", action="requeue", status=found.status)
     place = rules_config.requeue_place
-    record_event(session, ticket, "requeued", now, counter.id, actor.user_id, {"place": place})
+    record_event(session, ticket, EventKind.REQUEUED, now, counter.id, actor.user_id, {"place": place})
     service = centre.service_code(ticket.service_id)
     return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), QueueChanged(centre.code, (service,))))
 
@@ -387,7 +400,7 @@ def pause(
     if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
     if counter.current_ticket_id is not None:
-        current = store.ticket(session, counter.current_ticket_id)
+        current = tickets_store.ticket(session, counter.current_ticket_id)
         if current is not None and current.status in AT_COUNTER:
             raise Conflict("ticket_still_open", number=current.number)
     reason = (reason or "").strip()[:120] or None

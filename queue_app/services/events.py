@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+
+from ..store.records import CounterRecord, TicketRecord
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,14 @@ class QueueChanged:
 
 @dataclass(frozen=True)
 class CounterChanged:
-    """`entry`: the counter as the hall shows it, when the use case already had every fact of it (the
-    publisher then need not read it back)."""
+    """A counter changed. `record`, `ticket` and `clerk`: what the use case already knew of it (the
+    counter, the ticket now at it, the clerk's name), so the publisher need not read it back."""
 
     centre: str
     counter: str
-    entry: dict[str, Any] | None = field(default=None, compare=False)
+    record: CounterRecord | None = field(default=None, compare=False)
+    ticket: TicketRecord | None = field(default=None, compare=False)
+    clerk: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

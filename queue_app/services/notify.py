@@ -10,13 +10,16 @@ does network I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from ..domain.messages import MESSAGE_FOR, Message
+from ..domain.policy import queue_key
+from ..domain.tickets import EventKind, PriorityClass, Status, tracking_link
 from ..settings import Notifications
 from ..store.database import Database
 from ..store.models import Notification, Ticket, table
@@ -26,9 +29,6 @@ PENDING_FLAG = "tabour_notifications"
 SESSION_KEY = "tabour_outbox"  # Session.info key under which record_event() finds the recorder
 NOTIFICATIONS = table(Notification)
 TICKETS = table(Ticket)
-
-# transition (the ticket_events kind) -> the message it sends
-MESSAGES = {"issued": "issued", "called": "called", "recalled": "called", "done": "done"}
 
 
 class TicketFacts(Protocol):
@@ -52,12 +52,6 @@ class TicketFacts(Protocol):
     def phone(self) -> str | None: ...
     @property
     def counter_id(self) -> int | None: ...
-
-
-def tracking_link(public_url: str, tracking_code: str) -> str:
-    """The tracking page's address (the worker has no request to build it from: keep in step with
-    web/track.py's route)."""
-    return f"{public_url.rstrip('/')}/t/{tracking_code}"
 
 
 class OutboxRecorder:
@@ -84,11 +78,11 @@ class OutboxRecorder:
 
     def on_transition(self, session: Session, ticket: TicketFacts, kind: str, at: datetime) -> None:
         """A ticket went through transition `kind` at `at` (its new state already written)."""
-        event = MESSAGES.get(kind)
+        event = MESSAGE_FOR.get(EventKind(kind))
         if event is None:
             return
         rows = [self._row(ticket, event, None, at)] if self.wants(ticket, event) else []
-        if event == "called":
+        if event == Message.CALLED:
             rows += self._ahead_rows(session, ticket.centre_id, ticket.service_id, at)
         if rows:
             session.execute(NOTIFICATIONS.insert(), rows)
@@ -118,11 +112,11 @@ class OutboxRecorder:
             "counter": None,
             "phone": ticket.phone,
         }
-        if event == "called" and ticket.counter_id is not None:
+        if event == Message.CALLED and ticket.counter_id is not None:
             code = centre.counter_code(ticket.counter_id)
             config = centre.config.counter(code)
             payload["counter"] = {"code": code, "names": config.names.as_dict() if config else {}}
-        if event == "done":
+        if event == Message.DONE:
             payload["rating_url"] = payload["tracking_url"] + "#rate"
         return {
             "centre_id": ticket.centre_id,
@@ -138,33 +132,33 @@ class OutboxRecorder:
 
     def _ahead_rows(self, session: Session, centre_id: int, service_id: int, at: datetime) -> list[dict[str, Any]]:
         """Waiting tickets of a service that a call brought to `ahead` or fewer people ahead, once each."""
-        if "ahead" not in self.config.events:
+        if Message.AHEAD not in self.config.events:
             return []
         centre = self.catalog.by_id(centre_id)
         boosts = centre.config.priority.boosts()
         # the front of the queue is among the first few of each priority class: read only those
         waiting = [
             row
-            for priority in ("none", "elderly", "disabled")
+            for priority in PriorityClass
             for row in session.execute(
                 _FRONT, {"service_id": service_id, "priority": priority, "n": self.config.ahead + 1}
             )
         ]
-        waiting.sort(key=lambda t: (t.queued_at - timedelta(minutes=boosts.get(t.priority, 0)), t.id))
+        waiting.sort(key=lambda t: queue_key(t.priority, t.queued_at, t.id, boosts))
         near = waiting[: self.config.ahead + 1]
         if not near:
             return []
         done = set(
             session.scalars(
                 select(NOTIFICATIONS.c.ticket_id).where(
-                    NOTIFICATIONS.c.event == "ahead", NOTIFICATIONS.c.ticket_id.in_([t.id for t in near])
+                    NOTIFICATIONS.c.event == Message.AHEAD.value, NOTIFICATIONS.c.ticket_id.in_([t.id for t in near])
                 )
             )
         )
         return [
-            self._row(ticket, "ahead", position, at)
+            self._row(ticket, Message.AHEAD, position, at)
             for position, ticket in enumerate(near)
-            if ticket.id not in done and position <= self.config.ahead and self.wants(ticket, "ahead")
+            if ticket.id not in done and position <= self.config.ahead and self.wants(ticket, Message.AHEAD)
         ]
 
 
@@ -172,7 +166,7 @@ _FRONT = (
     select(TICKETS)
     .where(
         TICKETS.c.service_id == bindparam("service_id"),
-        TICKETS.c.status == "waiting",
+        TICKETS.c.status == Status.WAITING.value,
         TICKETS.c.priority == bindparam("priority"),
     )
     .order_by(TICKETS.c.queued_at, TICKETS.c.id)

@@ -16,12 +16,13 @@ from typing import Protocol
 from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
+from ..domain.counters import ACTIVE_STATES, CounterStatus
 from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
+from ..domain.policy import ahead_bounds
+from ..domain.tickets import PriorityClass, Status
 from ..store.models import Counter, QueueTally, Ticket
 from ..store.prepared import Prepared
 from .catalog import CentreCatalog
-
-ACTIVE_COUNTER_STATES = ("idle", "calling", "serving")
 
 
 class QueuedTicket(Protocol):
@@ -54,15 +55,12 @@ def counter_services(centre: CentreCatalog, counter: CounterLike) -> list[str]:
     return list(config.services) if config else []
 
 
-PRIORITIES = ("none", "elderly", "disabled")
-
-
 def _ahead_in_class(priority: str) -> Select[int, int]:
     """Waiting tickets of one priority class before (limit, ticket_id) in queue order: one range of the
     index ix_tickets_queue_priority, which also holds `transactions`, so the count never reads a row."""
     return select(func.count(Ticket.id).label("n"), func.coalesce(func.sum(Ticket.transactions), 0).label("tx")).where(
         Ticket.service_id == bindparam("service_id"),
-        Ticket.status == "waiting",
+        Ticket.status == Status.WAITING.value,
         Ticket.priority == priority,
         tuple_(Ticket.queued_at, Ticket.id) < tuple_(bindparam(f"limit_{priority}"), bindparam("ticket_id")),
     )
@@ -70,7 +68,7 @@ def _ahead_in_class(priority: str) -> Select[int, int]:
 
 # Built once, with the limits as parameters (it runs on every ticket issued): one index range per
 # priority class instead of a filter over the whole queue.
-_CLASSES = union_all(*(_ahead_in_class(p) for p in PRIORITIES)).subquery()
+_CLASSES = union_all(*(_ahead_in_class(p.value) for p in PriorityClass)).subquery()
 _AHEAD = Prepared(select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx)))
 
 
@@ -94,9 +92,8 @@ def everyone_waiting(session: Session, service_id: int) -> tuple[int, int]:
 def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) -> tuple[int, int]:
     """(tickets ahead, transactions ahead) of a waiting ticket: those call-next would take first, i.e. of
     each priority class, the ones queued before the ticket's own time shifted by the classes' boosts."""
-    boosts = centre.config.priority.boosts()
-    mine = ticket.queued_at - timedelta(minutes=boosts.get(ticket.priority, 0))
-    limits = {f"limit_{p}": mine + timedelta(minutes=boosts.get(p, 0)) for p in PRIORITIES}
+    bounds = ahead_bounds(ticket.priority, ticket.queued_at, centre.config.priority.boosts())
+    limits = {f"limit_{priority}": bound for priority, bound in bounds.items()}
     row = _AHEAD.execute(session, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
     return int(row[0] or 0), int(row[1] or 0)
 
@@ -131,17 +128,17 @@ def active_counters(session: Session, centre: CentreCatalog, waiting: dict[str, 
     capacity = Capacity()
     rows = session.scalars(select(Counter).where(Counter.centre_id == centre.id))
     for counter in rows:
-        if counter.code not in centre.counter_ids or counter.state not in (*ACTIVE_COUNTER_STATES, "paused"):
+        if counter.code not in centre.counter_ids or counter.state not in (*ACTIVE_STATES, CounterStatus.PAUSED):
             continue
         earlier_busy = False
         for code in counter_services(centre, counter):
             weight = SHARED_TIER_WEIGHT if earlier_busy else 1.0
-            if counter.state == "paused":
+            if counter.state == CounterStatus.PAUSED:
                 capacity.paused[code] = capacity.paused.get(code, 0.0) + weight
             else:
                 capacity.open[code] = capacity.open.get(code, 0.0) + weight
                 capacity.count[code] = capacity.count.get(code, 0) + 1
-                if counter.state in ("calling", "serving"):
+                if counter.state in (CounterStatus.CALLING, CounterStatus.SERVING):
                     capacity.busy[code] = capacity.busy.get(code, 0.0) + weight
             earlier_busy = earlier_busy or waiting.get(code, 0) > 0
     return capacity
@@ -156,7 +153,7 @@ def recent_samples(session: Session, centre: CentreCatalog, service: str, now: d
     service_id = centre.service_ids[service]
     query = select(Ticket.called_at, Ticket.finished_at, Ticket.transactions).where(
         Ticket.service_id == service_id,
-        Ticket.status == "done",
+        Ticket.status == Status.DONE.value,
         Ticket.called_at.is_not(None),
         Ticket.finished_at.is_not(None),
     )
@@ -177,7 +174,7 @@ def recent_samples_by_service(session: Session, centre: CentreCatalog, now: date
         select(Ticket.service_id, Ticket.called_at, Ticket.finished_at, Ticket.transactions, rank)
         .where(
             Ticket.centre_id == centre.id,
-            Ticket.status == "done",
+            Ticket.status == Status.DONE.value,
             Ticket.called_at.is_not(None),
             Ticket.finished_at >= now - RECENT_WINDOW,
         )
@@ -252,7 +249,7 @@ def _oldest_waiting(services: int) -> Prepared:
     statement = union_all(
         *(
             select(literal(i).label("i"), func.min(Ticket.queued_at)).where(
-                Ticket.service_id == bindparam(f"s{i}"), Ticket.status == "waiting"
+                Ticket.service_id == bindparam(f"s{i}"), Ticket.status == Status.WAITING.value
             )
             for i in range(services)
         )

@@ -9,16 +9,17 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import Conflict, InvalidInput
 from ..domain.tickets import Status
-from ..store.models import Rating, Ticket, TicketEvent
+from ..store.models import Rating, TicketEvent
+from ..store.records import TicketRecord
 
 MAX_COMMENT = 1000
 
 
-def rating_of(session: Session, ticket: Ticket) -> Rating | None:
+def rating_of(session: Session, ticket: TicketRecord) -> Rating | None:
     return session.scalars(select(Rating).where(Rating.ticket_id == ticket.id)).first()
 
 
-def clerk_of(session: Session, ticket: Ticket) -> int | None:
+def clerk_of(session: Session, ticket: TicketRecord) -> int | None:
     """The clerk who served the ticket: the user of its latest counter event."""
     return session.scalar(
         select(TicketEvent.user_id)
@@ -28,7 +29,7 @@ def clerk_of(session: Session, ticket: Ticket) -> int | None:
     )
 
 
-def rate(session: Session, ticket: Ticket, score: object, comment: object, now: datetime) -> Rating:
+def rate(session: Session, ticket: TicketRecord, score: object, comment: object, now: datetime) -> Rating:
     """Score 1-5 and an optional comment, once per ticket, only after the service is done."""
     if ticket.status != Status.DONE:
         raise Conflict("not_served_yet")

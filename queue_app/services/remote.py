@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, LimitReached
+from ..store import tickets as tickets_store
 from ..store.models import Ticket, table
 from ..store.prepared import Prepared
 from .catalog import Catalog, CentreCatalog
@@ -94,16 +95,18 @@ def join_remote(
 _TICKETS = table(Ticket)
 _CHECK_IN = (
     update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == "waiting")
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == rules.Status.WAITING.value)
     .where(_TICKETS.c.checked_in_at.is_(None))
     .where(or_(_TICKETS.c.hold_until.is_(None), _TICKETS.c.hold_until >= bindparam("at")))
     .values(checked_in_at=bindparam("at"))
 )
 
 
-def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
+def check_in(
+    session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime
+) -> tuple[TicketRecord, tuple[Event, ...]]:
     """The visitor is in the hall (the kiosk scanned the QR): the ticket may now be called.
-    Checking in twice is harmless; a ticket past its hold, or no longer waiting, is refused."""
+    Checking in twice is harmless (no events); a ticket past its hold, or no longer waiting, is refused."""
     if ticket.centre_id != centre.id:
         raise Conflict("other_centre_ticket")
     if ticket.status != rules.Status.WAITING:
@@ -111,15 +114,15 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
             raise Conflict("hold_expired")
         raise Conflict("invalid_transition", action="check_in", status=ticket.status)
     if ticket.checked_in_at is not None or not ticket.needs_check_in:
-        return ()
+        return ticket, ()
     if ticket.hold_until is not None and now > ticket.hold_until:
         raise Conflict("hold_expired")  # the hold sweep cancels it
     # conditional, like the sweep: if another process expired the hold since the read, nothing is written
     if not session.execute(_CHECK_IN, {"ticket_id": ticket.id, "at": now}).rowcount:  # type: ignore[attr-defined]
         raise Conflict("hold_expired")
-    session.refresh(ticket)
-    record_event(session, ticket, "checked_in", now)
-    return (
+    ticket = tickets_store.ticket(session, ticket.id) or ticket
+    record_event(session, ticket, rules.EventKind.CHECKED_IN, now)
+    return ticket, (
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
         QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),
     )
@@ -130,12 +133,12 @@ def check_in(session: Session, centre: CentreCatalog, ticket: Ticket, now: datet
 _EXPIRE = Prepared(
     update(_TICKETS)
     .where(
-        _TICKETS.c.status == "waiting",
+        _TICKETS.c.status == rules.Status.WAITING.value,
         _TICKETS.c.needs_check_in.is_(True),
         _TICKETS.c.checked_in_at.is_(None),
         _TICKETS.c.hold_until < bindparam("at"),
     )
-    .values(status="cancelled", finished_at=bindparam("at"))
+    .values(status=rules.Status.CANCELLED.value, finished_at=bindparam("at"))
     .returning(*_TICKETS.c)
 )
 
@@ -147,7 +150,7 @@ def expire_holds(session: Session, catalog: Catalog, now: datetime) -> list[Even
         ticket = TicketRecord(**row._asdict())
         centre = catalog.by_id(ticket.centre_id)
         hold = ticket.hold_until.isoformat() if ticket.hold_until else None
-        record_event(session, ticket, "expired", now, detail={"hold_until": hold})
+        record_event(session, ticket, rules.EventKind.EXPIRED, now, detail={"hold_until": hold})
         events += [
             TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
             QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),

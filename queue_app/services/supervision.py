@@ -14,6 +14,7 @@ from ..domain import tickets as rules
 from ..domain.counters import Actor
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..store import counters as store
+from ..store import tickets as tickets_store
 from ..store.models import Service
 from ..store.records import TicketRecord
 from . import audit
@@ -92,7 +93,7 @@ def move_ticket(
     wanted = number.strip().upper()
     if not wanted:
         raise InvalidInput("missing_field", field="number")
-    ticket = store.by_number(session, centre.id, wanted, list(centre.service_ids.values()))
+    ticket = tickets_store.by_number(session, centre.id, wanted, list(centre.service_ids.values()))
     if ticket is None:
         raise NotFound("unknown_number", number=wanted)
     if ticket.status != rules.Status.WAITING:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
 from ..domain.calendar import check_intake, local_time, numbering_period
-from ..domain.errors import IntakeClosed, NotFound
+from ..domain.errors import Conflict, IntakeClosed, NotFound
 from ..domain.eta import Estimate
+from ..store import tickets as tickets_store
 from ..store.models import Service, Ticket, TicketEvent, TicketSequence, table
 from ..store.prepared import Prepared
 from ..store.records import TicketRecord
@@ -152,7 +153,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
         "client_ip": request.client_ip,
     }
     ticket = TicketRecord(id=_INSERT_TICKET.execute(session, values).scalar_one(), **values)
-    record_event(session, ticket, "issued", now, detail={"source": request.source})
+    record_event(session, ticket, rules.EventKind.ISSUED, now, detail={"source": request.source})
     ahead = None
     if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
         waiting, waiting_transactions = everyone_waiting(session, service_id)
@@ -163,21 +164,27 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     return IssuedTicket(ticket, position, eta, events)
 
 
-def find_by_tracking_code(session: Session, tracking_code: str) -> Ticket:
-    ticket = session.scalars(select(Ticket).where(Ticket.tracking_code == tracking_code)).first()
+def find_by_tracking_code(session: Session, tracking_code: str) -> TicketRecord:
+    ticket = tickets_store.by_tracking_code(session, tracking_code)
     if ticket is None:
         raise NotFound("unknown_ticket")
     return ticket
 
 
-def cancel_ticket(session: Session, centre: CentreCatalog, ticket: Ticket, now: datetime) -> tuple[Event, ...]:
-    """The visitor leaves: the place is freed."""
-    ticket.status = rules.next_status(ticket.status, "cancel").value
-    ticket.finished_at = now
-    record_event(session, ticket, "cancelled", now)
-    service = centre.service_code(ticket.service_id)
-    return (
-        TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
+def cancel_ticket(
+    session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime
+) -> tuple[TicketRecord, tuple[Event, ...]]:
+    """The visitor leaves: the place is freed (also while parked, or just called)."""
+    target = rules.next_status(ticket.status, "cancel")
+    cancelled = tickets_store.change_ticket(
+        session, ticket.id, {rules.Status(ticket.status)}, status=target, finished_at=now
+    )
+    if cancelled is None:
+        raise Conflict("invalid_transition", action="cancel", status=ticket.status)
+    record_event(session, cancelled, rules.EventKind.CANCELLED, now)
+    service = centre.service_code(cancelled.service_id)
+    return cancelled, (
+        TicketChanged(centre.code, cancelled.id, cancelled.tracking_code, cancelled.status),
         QueueChanged(centre.code, (service,)),
     )
 

@@ -9,7 +9,6 @@ changed since it was read is refused (None), never overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -23,6 +22,7 @@ from ..domain.tickets import AT_COUNTER, PriorityClass, Status
 from .models import Counter, StaffEvent, Ticket, User, table
 from .prepared import Prepared
 from .records import CounterRecord, TicketRecord
+from .tickets import ticket_record
 
 CANDIDATES_PER_GROUP = 4
 
@@ -33,7 +33,6 @@ _COUNTER_STATE = {
     "sqlite": Prepared(_COUNTER_ROW),
     "postgresql": Prepared(_COUNTER_ROW.with_for_update()),
 }
-_TICKET_ROW = Prepared(select(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id")))
 _LOCK_WAITING = Prepared(
     select(_TICKETS.c.id)
     .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == Status.WAITING.value)
@@ -62,21 +61,7 @@ _SAVE_COUNTER = Prepared(
         changed_at=bindparam("at"),
     )
 )
-_BY_NUMBER = (
-    select(_TICKETS)
-    .where(
-        _TICKETS.c.centre_id == bindparam("centre_id"),
-        _TICKETS.c.number == bindparam("number"),
-        _TICKETS.c.service_id.in_(bindparam("service_ids", expanding=True)),
-    )
-    .order_by(_TICKETS.c.issued_at.desc(), _TICKETS.c.id.desc())
-    .limit(1)
-)
 _USERNAME = Prepared(select(User.username).where(User.id == bindparam("user_id")))
-
-
-def _ticket(row: Any) -> TicketRecord | None:
-    return TicketRecord(**row._asdict()) if row is not None else None
 
 
 def _postgres(session: Session) -> bool:
@@ -201,36 +186,14 @@ def claim(session: Session, ticket_id: int, counter_id: int, now: datetime) -> T
     parameters = {"ticket_id": ticket_id}
     if _postgres(session) and _LOCK_WAITING.execute(session, parameters).first() is None:
         return None
-    return _ticket(_CLAIM.execute(session, {**parameters, "at": now, "to_counter": counter_id}).first())
+    return ticket_record(_CLAIM.execute(session, {**parameters, "at": now, "to_counter": counter_id}).first())
 
 
 def finish(session: Session, ticket_id: int, status: Status, now: datetime) -> TicketRecord | None:
     """Close a called or serving ticket (done or no-show); None if it is no longer at a counter."""
-    return _ticket(_FINISH.execute(session, {"ticket_id": ticket_id, "to_status": status.value, "at": now}).first())
-
-
-def ticket(session: Session, ticket_id: int) -> TicketRecord | None:
-    """A ticket as plain values, or None."""
-    return _ticket(_TICKET_ROW.execute(session, {"ticket_id": ticket_id}).first())
-
-
-def change_ticket(
-    session: Session, ticket_id: int, from_states: Collection[Status], **values: Any
-) -> TicketRecord | None:
-    """Write a ticket only while it is still in one of `from_states`; the new row, or None when it is not."""
-    statement = (
-        update(_TICKETS)
-        .where(_TICKETS.c.id == ticket_id, _TICKETS.c.status.in_([s.value for s in from_states]))
-        .values(**{k: (v.value if isinstance(v, Status) else v) for k, v in values.items()})
-        .returning(*_TICKETS.c)
+    return ticket_record(
+        _FINISH.execute(session, {"ticket_id": ticket_id, "to_status": status.value, "at": now}).first()
     )
-    return _ticket(session.execute(statement).first())
-
-
-def by_number(session: Session, centre_id: int, number: str, service_ids: list[int]) -> TicketRecord | None:
-    """The newest ticket of the centre with this display number in one of these services, or None."""
-    parameters = {"centre_id": centre_id, "number": number, "service_ids": service_ids}
-    return _ticket(session.execute(_BY_NUMBER, parameters).first())
 
 
 def parked_at_counter(session: Session, counter_id: int) -> list[TicketRecord]:

@@ -24,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..domain.counters import CounterStatus
+from ..domain.tickets import Status
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -63,7 +66,7 @@ class Counter(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     code: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16), default="closed")
+    state: Mapped[str] = mapped_column(String(16), default=CounterStatus.CLOSED.value)
     current_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", use_alter=True))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     pause_reason: Mapped[str | None] = mapped_column(String(120))
@@ -118,7 +121,7 @@ class Ticket(Base):
     civil_id: Mapped[str | None] = mapped_column(String(12))
     phone: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(12), default="kiosk")
-    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    status: Mapped[str] = mapped_column(String(10), default=Status.WAITING.value)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     queued_at: Mapped[datetime] = mapped_column(DateTime)  # place in time; a transfer keeps it
     called_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -13,10 +13,12 @@ from ..domain.calendar import local_time
 from ..domain.counters import CounterFacts, CounterStatus, allowed_actions
 from ..domain.tickets import AT_COUNTER, CALL_REASONS, Status
 from ..services.catalog import CentreCatalog
-from ..services.hall import iso, username
+from ..services.counters import username
 from ..services.queue_state import counter_services, waiting_by_service
 from ..store import counters as store
+from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
+from .hall import iso
 
 
 def _minutes_since(now: datetime, then: datetime | None) -> int:
@@ -41,7 +43,9 @@ def console_state(session: Session, centre: CentreCatalog, code: str, now: datet
     counter = store.counter(session, centre.counter_id(code), lock=False)
     services = [s for s in counter_services(centre, counter) if s in centre.service_ids]
     waiting = waiting_by_service(session, centre, services)
-    current = store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    current = (
+        tickets_store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
+    )
     ticket = None
     if current is not None and current.status in AT_COUNTER:
         ticket = {

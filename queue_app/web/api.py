@@ -8,13 +8,14 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..domain.errors import InvalidInput
 from ..extensions import csrf, runtime
-from ..services import accounts, audit, counter_actions, hall, tickets
+from ..services import accounts, audit, counter_actions, tickets
 from ..services.accounts import DeviceIdentity
 from ..services.events import Event
 from ..store.database import utcnow
+from ..views import hall
+from ..views.tickets import ticket_json
 from .access import actor_for, require_issuer, require_staff
 from .openapi import openapi_document
-from .serializers import ticket_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # the API takes bearer tokens, not cookies: no CSRF surface
@@ -116,7 +117,9 @@ def issue(centre: str) -> Any:
     )
     with rt.db.transaction() as session:
         issued = tickets.issue_ticket(session, entry, ticket_request, utcnow())
-        body = ticket_json(session, entry, issued.ticket, ahead=(issued.position, issued.eta))
+        body = ticket_json(
+            session, entry, issued.ticket, rt.settings.public_url, utcnow(), ahead=(issued.position, issued.eta)
+        )
     publish(issued.events)
     if rt.workers.get("print") is not None and isinstance(who, DeviceIdentity):
         body["print"] = rt.workers["print"].submit_ticket(
@@ -131,7 +134,7 @@ def ticket(tracking_code: str) -> Any:
     with rt.db.reading() as session:
         found = tickets.find_by_tracking_code(session, tracking_code)
         entry = rt.catalog.by_id(found.centre_id)
-        return jsonify(ticket_json(session, entry, found, private=False))
+        return jsonify(ticket_json(session, entry, found, rt.settings.public_url, utcnow(), private=False))
 
 
 @bp.get("/centres/<centre>/hall")
@@ -149,9 +152,11 @@ def counter_action(centre: str, counter: str, action: str) -> Any:
     who = require_staff(entry)
     entry.counter_id(counter)
     data = json_body()
+    now = utcnow()
     with rt.db.transaction() as session:
-        result = counter_actions.ACTIONS[action](session, entry, counter, actor_for(who), utcnow(), data)
-        ticket_body = ticket_json(session, entry, result.ticket) if result.ticket is not None else None
+        result = counter_actions.ACTIONS[action](session, entry, counter, actor_for(who), now, data)
+        ticket = result.ticket
+        ticket_body = ticket_json(session, entry, ticket, rt.settings.public_url, now) if ticket is not None else None
         counter_state = {"code": counter, "state": result.counter.state, "pause_reason": result.counter.pause_reason}
     publish(result.events)
     if action == "call-next" and ticket_body is None:

@@ -9,13 +9,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..domain.errors import QueueError
 from ..extensions import csrf, runtime
-from ..services import hall, remote, tickets
+from ..services import remote, tickets
 from ..services.catalog import CentreCatalog
 from ..store.database import utcnow
+from ..views import hall
+from ..views.tickets import ticket_json
 from .access import require_issuer
 from .api import json_body, publish
 from .errors import message_for
-from .serializers import ticket_json
 
 bp = Blueprint("join", __name__)
 
@@ -46,7 +47,15 @@ def join(centre: CentreCatalog, data: Any) -> tuple[dict[str, Any], str]:
             ip=client_ip(),
             now=utcnow(),
         )
-        body = ticket_json(session, centre, issued.ticket, private=False, ahead=(issued.position, issued.eta))
+        body = ticket_json(
+            session,
+            centre,
+            issued.ticket,
+            rt.settings.public_url,
+            utcnow(),
+            private=False,
+            ahead=(issued.position, issued.eta),
+        )
     publish(issued.events)
     return body, issued.ticket.tracking_code
 
@@ -94,8 +103,8 @@ def check_in(centre: str, tracking_code: str) -> Any:
     require_issuer(entry)
     with rt.db.transaction() as session:
         ticket = tickets.find_by_tracking_code(session, tracking_code)
-        events = remote.check_in(session, entry, ticket, utcnow())
-        body = ticket_json(session, entry, ticket, private=False)
+        ticket, events = remote.check_in(session, entry, ticket, utcnow())
+        body = ticket_json(session, entry, ticket, rt.settings.public_url, utcnow(), private=False)
         body["checked_in"] = ticket.checked_in_at is not None or not ticket.needs_check_in
         body["already_checked_in"] = not events  # checked in before (or never needed it): nothing changed
     publish(events)

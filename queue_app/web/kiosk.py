@@ -16,6 +16,7 @@ from flask_babel import force_locale, gettext
 from flask_socketio import SocketIO
 
 from ..domain.errors import NotFound
+from ..domain.tickets import tracking_link
 from ..extensions import Runtime, runtime
 from ..services import accounts, tickets
 from ..services.accounts import Unauthorized
@@ -131,12 +132,10 @@ def qr(tracking_code: str) -> Response:
     import qrcode
     from qrcode.image.svg import SvgPathImage
 
-    from .serializers import tracking_url
-
     with runtime().db.reading() as session:
         tickets.find_by_tracking_code(session, tracking_code)
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
-    code.add_data(tracking_url(tracking_code))
+    code.add_data(tracking_link(runtime().settings.public_url, tracking_code))
     code.make(fit=True)
     svg = code.make_image().to_string(encoding="unicode")
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
@@ -169,7 +168,6 @@ def print_texts(lang: str) -> PrintTexts:
 def make_print_worker(rt: Runtime, socketio: SocketIO) -> PrintWorker:
     """The print worker of this app: spoolers for every kiosk printer, agent links, staff events."""
     from ..realtime.printing import AgentLinks
-    from .serializers import tracking_url
 
     links = AgentLinks(socketio)
 
@@ -181,7 +179,7 @@ def make_print_worker(rt: Runtime, socketio: SocketIO) -> PrintWorker:
         db=rt.db,
         catalog=rt.catalog,
         texts=print_texts,
-        tracking_url=tracking_url,
+        tracking_url=lambda code: tracking_link(rt.settings.public_url, code),
         agent_backend=links.backend,
         on_change=on_change,
     )

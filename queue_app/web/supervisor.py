@@ -12,12 +12,13 @@ from flask_babel import gettext
 
 from ..domain.errors import QueueError
 from ..extensions import runtime
-from ..services import hall, supervision
+from ..services import supervision
 from ..services.accounts import StaffIdentity
 from ..services.catalog import CentreCatalog
 from ..services.events import Event
 from ..services.supervision import Supervisor
 from ..store.database import utcnow
+from ..views import hall
 from ..views.console import start_of_day
 from .errors import message_for, wants_json
 from .staff_pages import client_script_url, staff_for_page

@@ -17,9 +17,9 @@ from ..extensions import runtime
 from ..services import ratings, tickets
 from ..services.catalog import CentreCatalog
 from ..store.database import utcnow
-from ..store.models import Ticket
+from ..store.records import TicketRecord
+from ..views.tickets import ticket_json
 from .api import publish
-from .serializers import ticket_json
 
 bp = Blueprint("track", __name__)
 
@@ -36,7 +36,7 @@ def qr_svg(text: str) -> Markup:
     return Markup(out.getvalue().decode())
 
 
-def local_clock(centre: CentreCatalog, ticket: Ticket) -> str | None:
+def local_clock(centre: CentreCatalog, ticket: TicketRecord) -> str | None:
     if ticket.hold_until is None:
         return None
     return ticket.hold_until.replace(tzinfo=UTC).astimezone(centre.config.tz).strftime("%H:%M")
@@ -58,7 +58,7 @@ def page(tracking_code: str) -> str:
     with rt.db.reading() as session:
         ticket = tickets.find_by_tracking_code(session, tracking_code)
         centre = rt.catalog.by_id(ticket.centre_id)
-        data = ticket_json(session, centre, ticket, private=False)
+        data = ticket_json(session, centre, ticket, rt.settings.public_url, utcnow(), private=False)
         rated = ratings.rating_of(session, ticket) is not None
         hold_until = local_clock(centre, ticket)
     return render_template(
@@ -79,7 +79,7 @@ def cancel(tracking_code: str) -> Any:
     with rt.db.transaction() as session:
         ticket = tickets.find_by_tracking_code(session, tracking_code)
         centre = rt.catalog.by_id(ticket.centre_id)
-        events = tickets.cancel_ticket(session, centre, ticket, utcnow())
+        ticket, events = tickets.cancel_ticket(session, centre, ticket, utcnow())
         status = ticket.status
     publish(events)
     if wants_json():

@@ -1,30 +1,25 @@
-"""The API's JSON shapes, in one place: they are a contract (see docs/api.md and openapi.yaml)."""
+"""A ticket as it goes on the wire (the API, the phone page): a contract (docs/api.md, openapi.yaml)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import url_for
 from sqlalchemy.orm import Session
 
-from ..domain.tickets import AT_COUNTER, Status
-from ..extensions import runtime
+from ..domain.tickets import AT_COUNTER, Status, tracking_link
 from ..services.catalog import CentreCatalog
-from ..services.hall import iso
 from ..services.queue_state import ticket_estimate
-from ..services.tickets import TicketRecord
-from ..store.database import utcnow
-from ..store.models import Ticket
-
-
-def tracking_url(tracking_code: str) -> str:
-    return runtime().settings.public_url + url_for("track.page", tracking_code=tracking_code)
+from ..store.records import TicketRecord
+from .hall import iso
 
 
 def ticket_json(
     session: Session,
     centre: CentreCatalog,
-    ticket: Ticket | TicketRecord,
+    ticket: TicketRecord,
+    public_url: str,
+    now: datetime,
     *,
     private: bool = True,
     ahead: tuple[int, Any] | None = None,
@@ -35,7 +30,7 @@ def ticket_json(
     eta_minutes: int | None = None
     eta_range: list[int] | None = None
     if ticket.status == Status.WAITING:
-        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, utcnow())
+        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, now)
         eta_minutes, eta_range = eta.minutes, [eta.low, eta.high]
     counter = None
     if ticket.status in (*AT_COUNTER, Status.PARKED) and ticket.counter_id is not None:
@@ -53,7 +48,7 @@ def ticket_json(
         "priority": ticket.priority,
         "transactions": ticket.transactions,
         "tracking_code": ticket.tracking_code,
-        "tracking_url": tracking_url(ticket.tracking_code),
+        "tracking_url": tracking_link(public_url, ticket.tracking_code),
         "position": position,
         "eta_minutes": eta_minutes,
         "eta_range": eta_range,

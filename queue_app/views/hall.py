@@ -1,5 +1,6 @@
-"""The hall at a glance: services with waiting counts and ETA, counters with their current ticket,
-recent calls. The same snapshot feeds the API, the screens on connect and the supervisor board."""
+"""The hall at a glance, as it goes on the wire: services with waiting counts and ETA, counters with
+their current ticket, recent calls, calls made out of turn. The same snapshot feeds the API, the screens
+on connect and the supervisor board; the publisher formats its events with the builders here."""
 
 from __future__ import annotations
 
@@ -12,13 +13,10 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import check_intake, local_time
 from ..domain.errors import IntakeClosed
 from ..domain.eta import estimate
-from ..domain.tickets import AT_COUNTER
-from ..store import counters as counter_store
-from ..store.models import AuditEntry, Counter, Service, Ticket, TicketEvent, User
-from ..store.prepared import Prepared
-from .catalog import CentreCatalog
-from .events import CalledOutOfTurn
-from .queue_state import (
+from ..domain.tickets import AT_COUNTER, EventKind
+from ..services.catalog import CentreCatalog
+from ..services.events import CalledOutOfTurn, CounterChanged, TicketCalled
+from ..services.queue_state import (
     CounterLike,
     active_counters,
     counter_services,
@@ -26,6 +24,8 @@ from .queue_state import (
     service_rate,
     waiting_by_service,
 )
+from ..store.models import AuditEntry, Counter, Service, Ticket, TicketEvent, User
+from ..store.prepared import Prepared
 
 RECENT_CALLS = 8
 
@@ -162,18 +162,6 @@ class CounterFacts(Protocol):
     def changed_at(self) -> datetime | None: ...
 
 
-def username(session: Session, centre: CentreCatalog, user_id: int | None) -> str | None:
-    """A staff member's name, read once per app (names never change: a call need not read `users`)."""
-    if user_id is None:
-        return None
-    if user_id not in centre.usernames:
-        name = counter_store.username(session, user_id)
-        if name is None:
-            return None
-        centre.usernames[user_id] = name
-    return centre.usernames[user_id]
-
-
 def counters_summary(
     session: Session, centre: CentreCatalog, now: datetime, only: str | None = None
 ) -> list[dict[str, Any]]:
@@ -195,7 +183,9 @@ def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CA
         select(TicketEvent.kind, TicketEvent.at, Ticket.number, Ticket.service_id, Counter.code)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
-        .where(TicketEvent.centre_id == centre.id, TicketEvent.kind.in_(("called", "recalled")))
+        .where(
+            TicketEvent.centre_id == centre.id, TicketEvent.kind.in_((EventKind.CALLED.value, EventKind.RECALLED.value))
+        )
         # newest first along ix_ticket_events_centre_at: ordering by id alone sorted the centre's whole history
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
         .limit(limit)
@@ -209,7 +199,7 @@ def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CA
                 "counter": {"code": counter_code, "names": counter.names.as_dict() if counter else {}},
                 "service": centre.service_code(service_id),
                 "zone": counter.zone if counter else None,
-                "recall": kind == "recalled",
+                "recall": kind == EventKind.RECALLED,
                 "called_at": iso(at),
             }
         )
@@ -268,3 +258,35 @@ def out_of_turn_since(session: Session, centre: CentreCatalog, since: datetime) 
         )
         entries.append(out_of_turn_entry(event))
     return entries
+
+
+def counter_changed_entry(
+    session: Session, centre: CentreCatalog, event: CounterChanged, now: datetime
+) -> dict[str, Any]:
+    """The counter of a `counter_changed` event, from the facts the use case had, else read back."""
+    if event.record is None:
+        return counters_summary(session, centre, now, only=event.counter)[0]
+    return counter_entry(centre, event.record, event.record, event.clerk, event.ticket)
+
+
+def call_entry(centre: CentreCatalog, event: TicketCalled) -> dict[str, Any]:
+    """A call as the hall screens show and announce it (`ticket_called`)."""
+    counter = centre.config.counter(event.counter)
+    service = centre.service(event.service)
+    return {
+        "number": event.number,
+        "counter": {"code": event.counter, "names": counter.names.as_dict() if counter else {}},
+        "service": {"code": event.service, "names": service.names.as_dict()},
+        "zone": counter.zone if counter else None,
+        "recall": event.recall,
+        "called_at": iso(event.called_at),
+    }
+
+
+QUEUE_FIELDS = ("code", "body", "waiting", "eta_minutes", "eta_range", "longest_wait_minutes", "open")
+
+
+def queue_entry(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, Any]:
+    """The waiting counts of every service (`queue_changed`): the summary's live fields only."""
+    services = services_summary(session, centre, now)
+    return {"centre": centre.code, "services": [{k: s[k] for k in QUEUE_FIELDS} for s in services]}

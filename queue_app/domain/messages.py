@@ -1,0 +1,22 @@
+"""The messages a visitor can be sent (SMS, webhook), and which ticket transition sends which."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .tickets import EventKind
+
+
+class Message(StrEnum):
+    ISSUED = "issued"
+    AHEAD = "ahead"  # a few people ahead: time to come to the hall
+    CALLED = "called"
+    DONE = "done"  # with a link to rate the service
+
+
+MESSAGE_FOR: dict[EventKind, Message] = {
+    EventKind.ISSUED: Message.ISSUED,
+    EventKind.CALLED: Message.CALLED,
+    EventKind.RECALLED: Message.CALLED,
+    EventKind.DONE: Message.DONE,
+}
