@@ -1,6 +1,6 @@
 """The import arrows of the house plan, checked by walking every module's imports with `ast`.
 
-    domain <- store <- services <- web, realtime <- create_app <- run.py
+    domain <- store <- services <- views <- web, realtime <- create_app <- run.py
     printers/ stands alone; displays/ talks to the server only over HTTP and Socket.IO.
 
 Imports under `if TYPE_CHECKING:` count too: an arrow drawn for the type checker is still an arrow.
@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from queue_app.domain.counters import CounterStatus
+from queue_app.domain.tickets import EventKind, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
@@ -83,6 +86,8 @@ def store_rule(name: str) -> str | None:
 def services_rule(name: str) -> str | None:
     if under(name, "queue_app.web", "queue_app.realtime", "queue_app.extensions", "queue_app.cli"):
         return "services are below web and realtime"
+    if under(name, "queue_app.views"):
+        return "services return facts; the read model (views) formats them, not the other way round"
     if name == "queue_app":
         return "services must not import the app factory"
     if name.split(".")[0] == "flask" or name.startswith("flask_"):
@@ -92,11 +97,27 @@ def services_rule(name: str) -> str | None:
     return None
 
 
+def views_rule(name: str) -> str | None:
+    """The read model: reads rows and formats them for the wire; no Flask, no web, no writes of its own."""
+    if under(name, "queue_app.web", "queue_app.realtime", "queue_app.extensions", "queue_app.cli"):
+        return "views are below web and realtime"
+    if name.split(".")[0] == "flask" or name.startswith("flask_"):
+        return "views take a Session and plain values, never Flask objects"
+    return None
+
+
 def layer_rule(name: str) -> str | None:
     """web and realtime: may use everything below, but not the app factory, the CLI or run.py."""
     if name in ("queue_app", "run") or under(name, "queue_app.cli", "queue_app.first_run", "queue_app.bootstrap"):
         return "web and realtime are below create_app"
     return None
+
+
+def web_rule(name: str) -> str | None:
+    """Handlers are thin: no models and no SQL; rows come through services and views."""
+    if under(name, "queue_app.store.models") or name.split(".")[0] == "sqlalchemy":
+        return "web runs no SQL and sees no models: call a service or a view"
+    return layer_rule(name)
 
 
 def printers_rule(name: str) -> str | None:
@@ -115,7 +136,8 @@ RULES = {
     "queue_app/domain": domain_rule,
     "queue_app/store": store_rule,
     "queue_app/services": services_rule,
-    "queue_app/web": layer_rule,
+    "queue_app/views": views_rule,
+    "queue_app/web": web_rule,
     "queue_app/realtime": layer_rule,
     "printers": printers_rule,
     "displays": displays_rule,
@@ -182,3 +204,46 @@ def test_the_checker_sees_relative_imports() -> None:
     """Guard for the guard: the walker resolves `from ..store.models import X` inside services."""
     names = {name for _, name in imports_of(ROOT / "queue_app/services/tickets.py")}
     assert "queue_app.store.models" in names and "queue_app.domain.tickets" in names
+
+
+STATES = {s.value for s in Status} | {s.value for s in CounterStatus} | {k.value for k in EventKind}
+
+
+def state_literals(path: Path) -> Iterator[tuple[int, str]]:
+    """String constants of the state vocabulary used as a state: compared with (==, !=, in), or passed as
+    a `status=`, `state=` or `kind=` value. Dict keys and translated labels that share a word are not."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        candidates: list[ast.AST] = []
+        if isinstance(node, ast.Compare):
+            candidates = [node.left, *node.comparators]
+        elif isinstance(node, ast.keyword) and node.arg in ("status", "state", "kind", "to_status", "to_state"):
+            candidates = [node.value]
+        for candidate in candidates:
+            elements = candidate.elts if isinstance(candidate, (ast.Tuple, ast.List, ast.Set)) else [candidate]
+            for element in elements:
+                if isinstance(element, ast.Constant) and element.value in STATES:
+                    yield element.lineno, str(element.value)
+
+
+def test_states_are_named_in_the_domain_only() -> None:
+    """Ticket states, counter states and event kinds are enums in domain/: a literal elsewhere drifts (two
+    staff pages once named the same counter state differently). Migrations are history and keep theirs."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {value!r}"
+        for path in python_files("queue_app")
+        if "domain" not in path.parts
+        for line, value in state_literals(path)
+    ]
+    assert not found, "state literals outside the domain (use the enums):\n" + "\n".join(found)
+
+
+def test_the_state_check_sees_a_literal() -> None:
+    """Guard for the guard."""
+    sample = ROOT / "test-artifacts" / "state_sample.py"
+    sample.parent.mkdir(exist_ok=True)
+    sample.write_text('if ticket.status == "waiting" or state in ("idle", "x"):\n    update(status="done")\n')
+    try:
+        assert [value for _line, value in state_literals(sample)] == ["waiting", "idle", "done"]
+    finally:
+        sample.unlink()

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
 from ..domain.errors import Forbidden, NotFound
 from ..extensions import csrf, runtime
 from ..services import audit
 from ..services.accounts import DeviceIdentity, Unauthorized
 from ..services.printing import PrintWorker, printer_key
-from ..store import models
 from ..store.database import utcnow
+from ..views import printing as print_views
 from .access import caller, require_staff
 
 bp = Blueprint("print_jobs", __name__, url_prefix="/api/v1")
@@ -37,18 +36,10 @@ def centre_jobs(centre: str) -> Any:
     entry = rt.catalog.centre(centre)
     require_staff(entry)
     worker = _worker()
-    query = select(models.PrintJob).where(models.PrintJob.centre_id == entry.id)
-    if request.args.get("status") != "all":
-        query = query.where(models.PrintJob.status != "printed")
     with rt.db.reading() as session:
-        rows = session.scalars(query.order_by(models.PrintJob.created_at.desc()).limit(LIST_LIMIT)).all()
-        ids = {row.ticket_id for row in rows if row.ticket_id is not None}
-        numbers = dict(
-            session.execute(select(models.Ticket.id, models.Ticket.number).where(models.Ticket.id.in_(ids)))
-            .tuples()
-            .all()
+        jobs = print_views.centre_jobs(
+            session, entry.id, worker.job_json, request.args.get("status") == "all", LIST_LIMIT
         )
-        jobs = [worker.job_json(row, numbers.get(row.ticket_id) if row.ticket_id else None) for row in rows]
     return jsonify({"centre": centre, "printers": worker.printer_states(centre), "jobs": jobs})
 
 
