@@ -90,9 +90,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _init_workers(app: Flask, rt: Runtime) -> None:
     """Kiosk printing, visitor notifications and the expiry of remote holds; run.py starts them."""
-    from .extensions import socketio
-    from .web.kiosk import make_print_worker
-    from .web.visitor_setup import init_visitor
+    from . import workers
 
-    init_visitor(app, rt)
-    rt.workers["print"] = make_print_worker(rt, socketio)
+    workers.build(app, rt)

@@ -28,7 +28,9 @@ def _secret_key(instance: Path) -> tuple[str, bool]:
 def settings_from_environment(config_path: str | None = None) -> tuple[Settings, bool]:
     """(settings, first_run). Environment variables override config.yaml's defaults:
     TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
-    TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links)."""
+    TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links), TABOUR_PRINT_RETRY_BASE,
+    TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR. The environment is read
+    here and nowhere else."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -44,5 +46,9 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         secret_key=secret_key,
         redis_url=os.environ.get("TABOUR_REDIS_URL") or None,
         instance_path=str(instance),
+        print_retry_base=float(os.environ.get("TABOUR_PRINT_RETRY_BASE") or 1.0),
+        print_retry_deadline=float(os.environ.get("TABOUR_PRINT_RETRY_DEADLINE") or 180.0),
+        print_status_interval=float(os.environ.get("TABOUR_PRINT_STATUS_INTERVAL") or 20.0),
+        voice_dir=os.environ.get("TABOUR_VOICE_DIR") or None,
     )
     return settings, first_run

@@ -33,6 +33,7 @@ class Runtime:
     signer: TokenSigner
     publisher: Any = None
     workers: dict[str, Any] = field(default_factory=dict)
+    identities: dict[str, tuple[float, Any]] = field(default_factory=dict)  # web/access.py: token -> who, briefly
 
 
 def runtime() -> Runtime:

@@ -389,6 +389,10 @@ class Settings:
     instance_path: str = "instance"
     testing: bool = False
     start_workers: bool = True  # the print spooler and notifier greenlets
+    print_retry_base: float = 1.0  # first delay (s) before a failed print job is retried, doubled up to 30 s
+    print_retry_deadline: float = 180.0  # a job not printed by then is given up (staff can reprint)
+    print_status_interval: float = 20.0  # seconds between printer status polls
+    voice_dir: str | None = None  # a centre's own recorded clips; default <instance>/voice
 
     @property
     def public_url(self) -> str:

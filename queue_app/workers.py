@@ -1,12 +1,81 @@
-"""Background workers of a serving process (print spooler, notifier), started by run.py only."""
+"""The background workers of a serving process, built from Settings in one place (the composition root of
+create_app) and started by run.py only: the kiosk print pipeline, the visitor notification outbox and its
+sender, and the expiry of remote holds. Nothing is built or started at import time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+
+from .domain.tickets import tracking_link
+from .extensions import Runtime, socketio
+from .notifications import HoldExpiryWorker, NotificationWorker, make_notifier
+from .notifications.texts import message_text
+from .services import remote
+from .services.notify import OutboxRecorder
+from .services.printing import PrintWorker, retry_policy
+from .store.database import utcnow
+
+
+def build(app: Flask, rt: Runtime) -> None:
+    """Every worker of this app, on `rt.workers`."""
+    rt.workers["print"] = _print_worker(rt)
+    notifier = _notification_worker(app, rt)
+    if notifier is not None:
+        rt.workers["notify"] = notifier
+    rt.workers["remote_holds"] = HoldExpiryWorker(lambda: _sweep_holds(rt))
+
+
+def _print_worker(rt: Runtime) -> PrintWorker:
+    """Spoolers for every kiosk printer, the links to kiosks' print agents, printer states for staff."""
+    from .realtime.printing import AgentLinks
+    from .web.kiosk import print_texts
+
+    links = AgentLinks(socketio)
+    settings = rt.settings
+
+    def on_change(centre: str, job: dict[str, Any] | None, printer: dict[str, Any]) -> None:
+        if rt.publisher is not None and centre:
+            rt.publisher.print_status(centre, job, printer)
+
+    worker = PrintWorker(
+        db=rt.db,
+        catalog=rt.catalog,
+        texts=print_texts,
+        tracking_url=lambda code: tracking_link(settings.public_url, code),
+        agent_backend=links.backend,
+        on_change=on_change,
+        retry=retry_policy(settings.print_retry_base, settings.print_retry_deadline),
+        status_interval=settings.print_status_interval,
+    )
+    worker.agents = links
+    return worker
+
+
+def _notification_worker(app: Flask, rt: Runtime) -> NotificationWorker | None:
+    """The outbox (every ticket transition records its messages in its own transaction) and its sender."""
+    config = rt.settings.hall.notifications
+    notifier = make_notifier(config)
+    if notifier is None:
+        return None
+    recorder = OutboxRecorder(config, rt.catalog, rt.settings.public_url)
+    recorder.attach(rt.db)
+    worker = NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload))
+    recorder.on_commit = worker.wake
+    return worker
+
+
+def _sweep_holds(rt: Runtime) -> None:
+    """Remote tickets past their hold give their place up; screens and phones hear it."""
+    with rt.db.transaction() as session:
+        events: list[Any] = remote.expire_holds(session, rt.catalog, utcnow())
+    if events and rt.publisher is not None:
+        rt.publisher.publish(events)
 
 
 def start(app: Flask) -> None:
-    """Start every background worker registered on the runtime (none is started at import time)."""
+    """Start every background worker registered on the runtime."""
     for worker in app.extensions["tabour"].workers.values():
         start_fn = getattr(worker, "start", None)
         if start_fn is not None:

@@ -247,3 +247,25 @@ def test_the_state_check_sees_a_literal() -> None:
         assert [value for _line, value in state_literals(sample)] == ["waiting", "idle", "done"]
     finally:
         sample.unlink()
+
+
+ENVIRONMENT_READERS = {
+    "queue_app/bootstrap.py": "settings from the environment: the one place",
+    "queue_app/settings.py": "a notification gateway's secret may be named by its environment variable",
+    "queue_app/store/migrate.py": "the migration child process takes its URL from its parent",
+}
+
+
+def test_nothing_reads_the_environment_outside_settings() -> None:
+    """Every knob comes in through Settings (built by bootstrap.py), so tests pass settings and two apps in
+    one process never share a hidden global."""
+    found = []
+    for path in python_files("queue_app"):
+        relative = str(path.relative_to(ROOT))
+        if relative in ENVIRONMENT_READERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            reads = isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")
+            if reads and isinstance(node.value, ast.Name) and node.value.id == "os":  # type: ignore[attr-defined]
+                found.append(f"{relative}:{node.lineno}")
+    assert not found, "environment read outside Settings:\n" + "\n".join(found)

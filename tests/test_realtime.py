@@ -82,6 +82,7 @@ def _clerk(server: LiveServer) -> dict[str, str]:
 def test_display_gets_snapshot_then_calls_queue_and_counter_changes(live_server: LiveServer) -> None:
     token = live_server.tokens[("test", "display", "hall")]
     ticket = issue(live_server)
+    clerk = _clerk(live_server)  # signed in at counter 1 before the screens connect
     other = live_server.tokens[("other", "display", "hall")]
     above_counter = {"token": live_server.tokens[("test", "display", "counter-1")]}
     with (
@@ -95,9 +96,7 @@ def test_display_gets_snapshot_then_calls_queue_and_counter_changes(live_server:
         api = requests.get(f"{live_server.url}/api/v1/centres/test/hall").json()
         assert set(snapshot) == set(api)
         assert {s["code"]: s["waiting"] for s in snapshot["services"]}["traffic"] == 1
-        response = requests.post(
-            f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=_clerk(live_server)
-        )
+        response = requests.post(f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk)
         assert response.status_code == 200
         called = client.wait("ticket_called")
         assert called["number"] == ticket["number"] and called["recall"] is False

@@ -10,7 +10,6 @@ web layer hands in the translations and the tracking URL as callables.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import uuid
@@ -134,14 +133,12 @@ def printout_for(
 # -- the worker ----------------------------------------------------------------------------------
 
 
-def retry_policy_from_env(env: Mapping[str, str] = os.environ) -> RetryPolicy:
-    """Backoff from TABOUR_PRINT_RETRY_BASE (first delay, s) and TABOUR_PRINT_RETRY_DEADLINE (s).
+def retry_policy(base: float = 1.0, deadline: float = 180.0) -> RetryPolicy:
+    """Backoff from the first delay (`base`, s), doubling up to 30 s, given up after `deadline` s.
 
     The deadline decides when a job is given up: a ticket printed minutes after the visitor walked
     away from the kiosk only confuses the next one, and staff can reprint a failed job.
     """
-    base = float(env.get("TABOUR_PRINT_RETRY_BASE", "1.0"))
-    deadline = float(env.get("TABOUR_PRINT_RETRY_DEADLINE", "180"))
     return RetryPolicy(
         first_delay=base, factor=2.0, max_delay=max(base, min(30.0, base * 16)), max_attempts=10_000, deadline=deadline
     )
@@ -184,8 +181,8 @@ class PrintWorker:
     tracking_url: Callable[[str], str]
     agent_backend: Callable[[str], Backend] | None = None
     on_change: Callable[[str, dict[str, Any] | None, dict[str, Any]], None] | None = None
-    retry: RetryPolicy = field(default_factory=retry_policy_from_env)
-    status_interval: float = field(default_factory=lambda: float(os.environ.get("TABOUR_PRINT_STATUS_INTERVAL", "20")))
+    retry: RetryPolicy = field(default_factory=retry_policy)
+    status_interval: float = 20.0
     agents: Any = None  # realtime.printing.AgentLinks: which agent session serves which kiosk
     printers: dict[str, _Printer] = field(default_factory=dict)
 

@@ -19,26 +19,26 @@ DEVICE_COOKIE = "tabour_device"
 # few seconds instead of a session and a query per request. A re-paired device's old token, or a
 # deactivated user's token, therefore works at most this long.
 IDENTITY_CACHE_SECONDS = 5.0
-_identity_cache: dict[str, tuple[float, StaffIdentity | DeviceIdentity]] = {}
 
 
 def identity_for_bearer(token: str) -> StaffIdentity | DeviceIdentity:
     """The device or staff member behind a bearer token (signed staff tokens contain a dot, device
     tokens don't), from the short-lived cache or the database."""
     now = time.monotonic()
-    cached = _identity_cache.get(token)
-    if cached is not None and cached[0] > now:
-        return cached[1]
     hall = runtime()
+    cache = hall.identities  # the app's own: two apps in one process never share it
+    cached = cache.get(token)
+    if cached is not None and cached[0] > now:
+        return cached[1]  # type: ignore[no-any-return]
     identity: StaffIdentity | DeviceIdentity
     with hall.db.reading() as session:
         if "." in token:
             identity = accounts.staff_for_token(session, hall.signer, token)
         else:
             identity = accounts.device_for_token(session, token)
-    if len(_identity_cache) > 5000:
-        _identity_cache.clear()
-    _identity_cache[token] = (now + IDENTITY_CACHE_SECONDS, identity)
+    if len(cache) > 5000:
+        cache.clear()
+    cache[token] = (now + IDENTITY_CACHE_SECONDS, identity)
     return identity
 
 

@@ -3,7 +3,6 @@ static files of the `displays/` package (script, styles, vendored Socket.IO clie
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,12 +41,13 @@ def socket_io_client_url() -> str:
 
 
 def announcer() -> Announcer:
-    """One announcer per app: cache under the instance folder; voice packs in TABOUR_VOICE_DIR (app config or
-    environment) or <instance>/voice."""
+    """One announcer per app: cache under the instance folder; voice packs in Settings.voice_dir
+    (TABOUR_VOICE_DIR) or <instance>/voice."""
     app = current_app
     if "tabour_announcer" not in app.extensions:
-        instance = Path(runtime().settings.instance_path)
-        voice_dir = app.config.get("TABOUR_VOICE_DIR") or os.environ.get("TABOUR_VOICE_DIR") or instance / "voice"
+        settings = runtime().settings
+        instance = Path(settings.instance_path)
+        voice_dir = settings.voice_dir or instance / "voice"
         app.extensions["tabour_announcer"] = Announcer(instance / "voice-cache", voice_dir)
     return app.extensions["tabour_announcer"]  # type: ignore[no-any-return]
 

@@ -13,14 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, gettext
-from flask_socketio import SocketIO
 
 from ..domain.errors import NotFound
 from ..domain.tickets import tracking_link
-from ..extensions import Runtime, runtime
+from ..extensions import runtime
 from ..services import accounts, tickets
 from ..services.accounts import Unauthorized
-from ..services.printing import PrintTexts, PrintWorker
+from ..services.printing import PrintTexts
 from .access import DEVICE_COOKIE
 from .home import PAIRING_COOKIE_DAYS
 
@@ -149,7 +148,7 @@ def font(weight: int) -> Response:
     return send_file(font_path(min(max(weight, 100), 700)), mimetype="font/ttf", max_age=86400)
 
 
-# -- the print worker's words and wiring ---------------------------------------------------------
+# -- the print worker's words ---------------------------------------------------------
 
 
 def print_texts(lang: str) -> PrintTexts:
@@ -163,25 +162,3 @@ def print_texts(lang: str) -> PrintTexts:
             priority={"elderly": gettext("Priority: elderly"), "disabled": gettext("Priority: disability")},
             footer=gettext("Scan the code to follow your turn"),
         )
-
-
-def make_print_worker(rt: Runtime, socketio: SocketIO) -> PrintWorker:
-    """The print worker of this app: spoolers for every kiosk printer, agent links, staff events."""
-    from ..realtime.printing import AgentLinks
-
-    links = AgentLinks(socketio)
-
-    def on_change(centre: str, job: dict[str, Any] | None, printer: dict[str, Any]) -> None:
-        if rt.publisher is not None and centre:
-            rt.publisher.print_status(centre, job, printer)
-
-    worker = PrintWorker(
-        db=rt.db,
-        catalog=rt.catalog,
-        texts=print_texts,
-        tracking_url=lambda code: tracking_link(rt.settings.public_url, code),
-        agent_backend=links.backend,
-        on_change=on_change,
-    )
-    worker.agents = links
-    return worker
