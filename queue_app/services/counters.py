@@ -421,14 +421,14 @@ def resume(session: Session, centre: CentreCatalog, code: str, actor: Actor, now
 
 
 def sign_in(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    """A clerk takes a counter: it opens (idle) and the presence is recorded. A clerk holds one counter at
-    a time, so any other counter they hold here is signed out first; a counter another clerk holds is
-    refused (a supervisor may take it over)."""
+    """Staff take a counter: it opens (idle) and the presence is recorded. A clerk holds one counter at a
+    time, so any other counter they hold here is signed out first; a counter another clerk holds is
+    refused. A supervisor may take over a counter, or open several to cover them."""
     counter = store.counter(session, centre.counter_id(code))
     holder = username(session, centre, counter.user_id) if counter.user_id != actor.user_id else None
     check_may_sign_in(actor, centre.id, code, counter.state, counter.user_id, holder)
     events: list[Event] = []
-    if actor.user_id is not None:
+    if actor.user_id is not None and not actor.oversees:
         for other in store.counters_held_by(session, centre.id, actor.user_id):
             if other.id != counter.id:
                 events += sign_out(session, centre, other.code, actor, now).events
