@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from queue_app.domain.counters import Actor
-from queue_app.services import counters
+from queue_app.services import counters, presence
 from queue_app.services.catalog import sync_catalog
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import load_config
@@ -42,7 +42,7 @@ def test_no_false_nobody_waits_with_twenty_counters_on_one_queue(postgres_url: s
                 session.add(user)
                 session.flush()
                 clerks[code] = Actor(user.id, "clerk", centre.id)
-                counters.sign_in(session, centre, code, clerks[code], START)
+                presence.sign_in(session, centre, code, clerks[code], START)
             for i in range(TICKETS):
                 issue_ticket(session, centre, TicketRequest(service="traffic"), START + timedelta(seconds=i))
         start = threading.Barrier(len(COUNTERS))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from queue_app.services import counters
+from queue_app.services import counters, presence
 from queue_app.services.notify import OutboxRecorder
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import Notifications
@@ -32,7 +32,7 @@ def test_a_call_notifies_the_tickets_it_brings_near_the_front_once(database, cat
             start + timedelta(minutes=17, seconds=30),
         ).ticket.number
     with database.transaction() as session:
-        counters.sign_in(session, centre, "1", counters.Actor(None), start)
+        presence.sign_in(session, centre, "1", counters.Actor(None), start)
     for _ in range(2):
         with database.transaction() as session:
             counters.call_next(session, centre, "1", counters.Actor(None), start + timedelta(hours=1))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from queue_app.services import counters
+from queue_app.services import counters, presence
 from queue_app.services.catalog import CentreCatalog, sync_catalog
 from queue_app.services.counters import Actor
 from queue_app.services.queue_state import people_ahead
@@ -45,7 +45,7 @@ def step(database: Database, centre: CentreCatalog, rng: random.Random, at: date
         )
         counter = str(rng.randint(1, 2))
         actor = Actor(None)  # the system: may work any open counter
-        counters.sign_in(session, centre, counter, actor, at)
+        presence.sign_in(session, centre, counter, actor, at)
         try:
             if kind in ("issue", "priority"):
                 priority = "elderly" if kind == "priority" else "none"
@@ -82,7 +82,7 @@ def test_tally_matches_the_count_after_every_change(database_url: str, hall_conf
         with database.transaction() as session:
             centre = sync_catalog(session, hall_config).centre("test")
             for code in ("1", "2"):
-                counters.sign_in(session, centre, code, Actor(None), START)
+                presence.sign_in(session, centre, code, Actor(None), START)
         rng = random.Random(7)
         done = set()
         for i in range(150):

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select, update
 
 from queue_app.domain.errors import Conflict, IntakeClosed, QueueError
-from queue_app.services import accounts, counters
+from queue_app.services import accounts, counters, presence
 from queue_app.services.catalog import Catalog, CentreCatalog, sync_catalog
 from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
@@ -91,7 +91,7 @@ def clerk(database: Database, centre: CentreCatalog) -> Actor:
             desk = User(username=f"desk-{code}", password_hash="-", role="clerk", centre_id=centre.id, created_at=NOW)
             session.add(desk)
             session.flush()
-            counters.sign_in(session, centre, code, Actor(desk.id, "clerk", centre.id), NOW)
+            presence.sign_in(session, centre, code, Actor(desk.id, "clerk", centre.id), NOW)
         user = accounts.create_user(session, "clerk", "secret-pass-1", "supervisor", centre.id, NOW)
         return Actor(user.id, "supervisor", centre.id, "clerk")
 
@@ -322,17 +322,17 @@ def test_call_next_refuses_when_auto_complete_is_off(database: Database, clerk: 
 def test_pause_blocks_call_next(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
     issue(database, centre)
     act(database, counters.call_next, centre, "1", clerk, minutes(1))
-    assert refused(database, counters.pause, centre, "1", "prayer", clerk, minutes(2)).code == "ticket_still_open"
+    assert refused(database, presence.pause, centre, "1", "prayer", clerk, minutes(2)).code == "ticket_still_open"
     act(database, counters.complete, centre, "1", clerk, minutes(3))
     issue(database, centre, at=minutes(3))
     with database.transaction() as session:
-        paused = counters.pause(session, centre, "1", "prayer", clerk, minutes(4)).counter
+        paused = presence.pause(session, centre, "1", "prayer", clerk, minutes(4)).counter
         assert (paused.state, paused.pause_reason) == ("paused", "prayer")
     assert refused(database, counters.call_next, centre, "1", clerk, minutes(5)).code == "counter_paused"
-    assert refused(database, counters.pause, centre, "1", None, clerk, minutes(5)).code == "counter_paused"
+    assert refused(database, presence.pause, centre, "1", None, clerk, minutes(5)).code == "counter_paused"
     # another counter still serves the queue; this one resumes and calls again
-    act(database, counters.resume, centre, "1", clerk, minutes(6))
-    assert refused(database, counters.resume, centre, "1", clerk, minutes(6)).code == "counter_not_paused"
+    act(database, presence.resume, centre, "1", clerk, minutes(6))
+    assert refused(database, presence.resume, centre, "1", clerk, minutes(6)).code == "counter_not_paused"
     assert act(database, counters.call_next, centre, "1", clerk, minutes(7)).number == "A002"  # type: ignore[union-attr]
     with database.reading() as session:
         kinds = session.scalars(select(StaffEvent.kind).order_by(StaffEvent.id)).all()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.counters import ACTIONS as ACTION_NAMES
 from ..domain.counters import Actor
 from ..domain.errors import InvalidInput
-from . import counters
+from . import counters, presence, returning
 from .catalog import CentreCatalog
 from .counters import CounterResult
 
@@ -33,8 +33,8 @@ def _optional(fields: Mapping[str, Any], name: str) -> str | None:
 CounterAction = Callable[[Session, CentreCatalog, str, Actor, datetime, Mapping[str, Any]], CounterResult]
 
 ACTIONS: dict[str, CounterAction] = {
-    "sign-in": lambda s, c, k, a, now, f: counters.sign_in(s, c, k, a, now),
-    "sign-out": lambda s, c, k, a, now, f: counters.sign_out(s, c, k, a, now),
+    "sign-in": lambda s, c, k, a, now, f: presence.sign_in(s, c, k, a, now),
+    "sign-out": lambda s, c, k, a, now, f: presence.sign_out(s, c, k, a, now),
     "call-next": lambda s, c, k, a, now, f: counters.call_next(s, c, k, a, now),
     "call": lambda s, c, k, a, now, f: counters.call_number(
         s, c, k, _required(f, "number"), a, now, _optional(f, "reason")
@@ -46,10 +46,10 @@ ACTIONS: dict[str, CounterAction] = {
     "transfer": lambda s, c, k, a, now, f: counters.transfer(
         s, c, k, _required(f, "service"), _optional(f, "note"), a, now
     ),
-    "park": lambda s, c, k, a, now, f: counters.park(s, c, k, _optional(f, "note"), a, now),
-    "unpark": lambda s, c, k, a, now, f: counters.unpark(s, c, k, _required(f, "number"), a, now),
-    "requeue": lambda s, c, k, a, now, f: counters.requeue(s, c, k, _required(f, "number"), a, now),
-    "pause": lambda s, c, k, a, now, f: counters.pause(s, c, k, _optional(f, "reason"), a, now),
-    "resume": lambda s, c, k, a, now, f: counters.resume(s, c, k, a, now),
+    "park": lambda s, c, k, a, now, f: returning.park(s, c, k, _optional(f, "note"), a, now),
+    "unpark": lambda s, c, k, a, now, f: returning.unpark(s, c, k, _required(f, "number"), a, now),
+    "requeue": lambda s, c, k, a, now, f: returning.requeue(s, c, k, _required(f, "number"), a, now),
+    "pause": lambda s, c, k, a, now, f: presence.pause(s, c, k, _optional(f, "reason"), a, now),
+    "resume": lambda s, c, k, a, now, f: presence.resume(s, c, k, a, now),
 }
 assert set(ACTION_NAMES) <= set(ACTIONS), "every action the screens may offer has a use case"

@@ -1,7 +1,7 @@
 """What a clerk does at a counter: sign in, call next, call a number, recall, start, complete, no-show,
 transfer, park and call back, requeue a no-show, pause, resume, sign out.
 
-Every action goes through `_counter()`, which reads the counter (locked on PostgreSQL) and applies the
+Every action goes through `acting_counter()`, which reads the counter (locked on PostgreSQL) and applies the
 ownership rule of domain/counters.py, so the console and the API behave the same. Rows are read and
 written only through store/counters.py, as plain records. Two counters calling at the same instant never
 get the same ticket: a candidate is claimed with a conditional UPDATE (see store.counters.claim).
@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
-from ..domain.calendar import local_time
-from ..domain.counters import Actor, CounterStatus, check_may_act, check_may_sign_in
+from ..domain.counters import Actor, CounterStatus, check_may_act
 from ..domain.errors import Conflict, NotFound
 from ..domain.policy import Candidate, order_candidates
 from ..domain.tickets import AT_COUNTER, EventKind, Status
@@ -56,7 +55,7 @@ def username(session: Session, centre: CentreCatalog, user_id: int | None) -> st
     return centre.usernames[user_id]
 
 
-def _counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -> CounterRecord:
+def acting_counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -> CounterRecord:
     """The counter, once the actor may act on it (the ownership rule, for every action but sign-in)."""
     counter = store.counter(session, centre.counter_id(code))
     holder = username(session, centre, counter.user_id) if counter.user_id != actor.user_id else None
@@ -64,23 +63,25 @@ def _counter(session: Session, centre: CentreCatalog, code: str, actor: Actor) -
     return counter
 
 
-def _changed(session: Session, centre: CentreCatalog, counter: CounterRecord, ticket: TicketRecord | None) -> Event:
+def counter_changed(
+    session: Session, centre: CentreCatalog, counter: CounterRecord, ticket: TicketRecord | None
+) -> Event:
     """The counter changed: with what the use case holds of it, so the publisher need not read it back."""
     return CounterChanged(centre.code, counter.code, counter, ticket, username(session, centre, counter.user_id))
 
 
-def _ticket_changed(centre: CentreCatalog, ticket: TicketRecord) -> TicketChanged:
+def ticket_changed(centre: CentreCatalog, ticket: TicketRecord) -> TicketChanged:
     return TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status)
 
 
-def _current(session: Session, counter: CounterRecord) -> TicketRecord:
+def current_ticket(session: Session, counter: CounterRecord) -> TicketRecord:
     ticket = tickets_store.ticket(session, counter.current_ticket_id) if counter.current_ticket_id is not None else None
     if ticket is None or ticket.status not in AT_COUNTER:
         raise Conflict("no_current_ticket")
     return ticket
 
 
-def _finish_current(
+def finish_current(
     session: Session, centre: CentreCatalog, counter: CounterRecord, actor: Actor, now: datetime
 ) -> list[Event]:
     """Calling with a ticket still open completes it (the configured default), else refuses."""
@@ -95,7 +96,7 @@ def _finish_current(
     if ticket is None:
         return []
     record_event(session, ticket, EventKind.DONE, now, counter.id, actor.user_id, {"auto": True})
-    return [_ticket_changed(centre, ticket)]
+    return [ticket_changed(centre, ticket)]
 
 
 def _called(
@@ -113,8 +114,8 @@ def _called(
     service = centre.service_code(ticket.service_id)
     return counter, [
         TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
-        _ticket_changed(centre, ticket),
-        _changed(session, centre, counter, ticket),
+        ticket_changed(centre, ticket),
+        counter_changed(session, centre, counter, ticket),
         QueueChanged(centre.code, (service,)),
     ]
 
@@ -133,10 +134,10 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
 
     Another counter may claim every head this one read: then the heads are read again, until one is
     claimed or none is left. A lost claim means that ticket left the queue, so this ends."""
-    counter = _counter(session, centre, code, actor)
+    counter = acting_counter(session, centre, code, actor)
     if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
-    events = _finish_current(session, centre, counter, actor, now)
+    events = finish_current(session, centre, counter, actor, now)
     rounds, started = 0, time.monotonic()
     while ordered := _ordered(session, centre, counter, now):
         for candidate in ordered:
@@ -150,7 +151,7 @@ def call_next(session: Session, centre: CentreCatalog, code: str, actor: Actor, 
                 raise Conflict("queue_busy")
             time.sleep(0.002)  # every head is being claimed by another transaction: let them commit
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
-    events.append(_changed(session, centre, counter, None))
+    events.append(counter_changed(session, centre, counter, None))
     return CounterResult(counter, None, tuple(events))
 
 
@@ -165,7 +166,7 @@ def call_number(
 ) -> CounterResult:
     """Call a specific waiting number. Calling it ahead of its turn needs a reason (CALL_REASONS): the
     event is flagged, the audit trail keeps it, and the supervisors' board shows it."""
-    counter = _counter(session, centre, code, actor)
+    counter = acting_counter(session, centre, code, actor)
     if counter.state == CounterStatus.PAUSED:
         raise Conflict("counter_paused")
     ids = [centre.service_ids[s] for s in counter_services(centre, counter) if s in centre.service_ids]
@@ -178,7 +179,7 @@ def call_number(
     detail: dict[str, object] | None = None
     if out_of_turn:
         detail = {"out_of_turn": True, "reason": rules.check_call_reason(reason), "next": _number_of(session, ordered)}
-    events = _finish_current(session, centre, counter, actor, now)
+    events = finish_current(session, centre, counter, actor, now)
     claimed = store.claim(session, found.id, counter.id, now)
     if claimed is None:
         raise Conflict("invalid_transition", action="call", status=Status.CALLED.value)
@@ -209,8 +210,8 @@ def _number_of(session: Session, ordered: list[Candidate]) -> str | None:
 
 def recall(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
     """Call the counter's ticket again (up to max_recalls times)."""
-    counter = _counter(session, centre, code, actor)
-    ticket = _current(session, counter)
+    counter = acting_counter(session, centre, code, actor)
+    ticket = current_ticket(session, counter)
     rules.next_status(ticket.status, "recall")
     maximum = centre.config.counter_rules.max_recalls
     if ticket.recalls >= maximum:
@@ -219,33 +220,37 @@ def recall(session: Session, centre: CentreCatalog, code: str, actor: Actor, now
     record_event(session, ticket, EventKind.RECALLED, now, counter.id, actor.user_id, {"recalls": ticket.recalls})
     service = centre.service_code(ticket.service_id)
     called = TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, True, now)
-    return CounterResult(counter, ticket, (called, _ticket_changed(centre, ticket)))
+    return CounterResult(counter, ticket, (called, ticket_changed(centre, ticket)))
 
 
 def start(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
     """The visitor arrived at the counter: service starts."""
-    counter = _counter(session, centre, code, actor)
-    current = _current(session, counter)
+    counter = acting_counter(session, centre, code, actor)
+    current = current_ticket(session, counter)
     target = rules.next_status(current.status, "start")
     ticket = tickets_store.change_ticket(session, current.id, {Status.CALLED}, status=target, started_at=now)
     if ticket is None:
         raise Conflict("no_current_ticket")
     counter = store.save_counter(session, counter, now, CounterStatus.SERVING, ticket.id)
     record_event(session, ticket, EventKind.STARTED, now, counter.id, actor.user_id)
-    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, ticket)))
+    return CounterResult(
+        counter, ticket, (ticket_changed(centre, ticket), counter_changed(session, centre, counter, ticket))
+    )
 
 
 def _close_current(
     session: Session, centre: CentreCatalog, code: str, action: str, actor: Actor, now: datetime
 ) -> CounterResult:
-    counter = _counter(session, centre, code, actor)
-    current = _current(session, counter)
+    counter = acting_counter(session, centre, code, actor)
+    current = current_ticket(session, counter)
     ticket = store.finish(session, current.id, rules.next_status(current.status, action), now)
     if ticket is None:
         raise Conflict("no_current_ticket")
     record_event(session, ticket, EventKind(ticket.status), now, counter.id, actor.user_id)
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
-    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
+    return CounterResult(
+        counter, ticket, (ticket_changed(centre, ticket), counter_changed(session, centre, counter, None))
+    )
 
 
 def complete(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
@@ -260,11 +265,11 @@ def transfer(
     session: Session, centre: CentreCatalog, code: str, service: str, note: str | None, actor: Actor, now: datetime
 ) -> CounterResult:
     """Send the current visitor to another service; they keep their place in time (queued_at)."""
-    counter = _counter(session, centre, code, actor)
-    current = _current(session, counter)
+    counter = acting_counter(session, centre, code, actor)
+    current = current_ticket(session, counter)
     ticket, events = transfer_ticket(session, centre, current, service, note, actor, now, counter.id)
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
-    return CounterResult(counter, ticket, (*events, _changed(session, centre, counter, None)))
+    return CounterResult(counter, ticket, (*events, counter_changed(session, centre, counter, None)))
 
 
 def transfer_ticket(
@@ -300,156 +305,4 @@ def transfer_ticket(
         raise Conflict("invalid_transition", action="transfer", status=ticket.status)
     detail = {"from": old_service, "to": service, "note": note}
     record_event(session, moved, EventKind.TRANSFERRED, now, counter_id, actor.user_id, detail)
-    return moved, (_ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))
-
-
-def park(
-    session: Session, centre: CentreCatalog, code: str, note: str | None, actor: Actor, now: datetime
-) -> CounterResult:
-    """The visitor goes to fetch a document: the ticket waits aside at this counter, which serves the next."""
-    counter = _counter(session, centre, code, actor)
-    current = _current(session, counter)
-    target = rules.next_status(current.status, "park")
-    note = (note or "").strip()[:500] or current.note
-    ticket = tickets_store.change_ticket(session, current.id, AT_COUNTER, status=target, parked_at=now, note=note)
-    if ticket is None:
-        raise Conflict("no_current_ticket")
-    record_event(session, ticket, EventKind.PARKED, now, counter.id, actor.user_id, {"note": note})
-    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
-    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), _changed(session, centre, counter, None)))
-
-
-def unpark(
-    session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
-) -> CounterResult:
-    """Call back a ticket parked at this counter (the screens announce it like a call)."""
-    counter = _counter(session, centre, code, actor)
-    if counter.state == CounterStatus.PAUSED:
-        raise Conflict("counter_paused")
-    wanted = number.strip().upper()
-    parked = next((t for t in store.parked_at_counter(session, counter.id) if t.number == wanted), None)
-    if parked is None:
-        raise NotFound("unknown_parked", number=number)
-    events = _finish_current(session, centre, counter, actor, now)
-    target = rules.next_status(parked.status, "unpark")
-    ticket = tickets_store.change_ticket(
-        session, parked.id, {Status.PARKED}, status=target, called_at=now, parked_at=None
-    )
-    if ticket is None:
-        raise NotFound("unknown_parked", number=number)
-    counter = store.save_counter(session, counter, now, CounterStatus.CALLING, ticket.id)
-    record_event(session, ticket, EventKind.CALLED, now, counter.id, actor.user_id, {"unparked": True})
-    service = centre.service_code(ticket.service_id)
-    called = TicketCalled(
-        centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now
-    )
-    return CounterResult(
-        counter, ticket, (*events, called, _ticket_changed(centre, ticket), _changed(session, centre, counter, ticket))
-    )
-
-
-def requeue(
-    session: Session, centre: CentreCatalog, code: str, number: str, actor: Actor, now: datetime
-) -> CounterResult:
-    """A visitor who missed their call is back: staff put today's no-show in line again, at the configured
-    place (`front` of the queue, or their `original` time), at most `max_requeues` times."""
-    counter = _counter(session, centre, code, actor)
-    rules_config = centre.config.counter_rules
-    found = tickets_store.by_number(session, centre.id, number.strip().upper(), list(centre.service_ids.values()))
-    if found is None or found.finished_at is None or not _same_day(centre, found.finished_at, now):
-        raise NotFound("unknown_number", number=number)
-    target = rules.next_status(found.status, "requeue")
-    if found.requeues >= rules_config.max_requeues:
-        raise Conflict("requeue_limit", maximum=rules_config.max_requeues)
-    queued_at = found.queued_at
-    if rules_config.requeue_place == "front":
-        front = store.front_of_queue(session, found.service_id)
-        if front is not None and front <= queued_at:
-            queued_at = front - ONE_SECOND
-    ticket = tickets_store.change_ticket(
-        session,
-        found.id,
-        {Status.NO_SHOW},
-        status=target,
-        queued_at=queued_at,
-        counter_id=None,
-        called_at=None,
-        started_at=None,
-        finished_at=None,
-        recalls=0,
-        requeues=found.requeues + 1,
-    )
-    if ticket is None:
-        raise Conflict("invalid_transition", action="requeue", status=found.status)
-    place = rules_config.requeue_place
-    record_event(session, ticket, EventKind.REQUEUED, now, counter.id, actor.user_id, {"place": place})
-    service = centre.service_code(ticket.service_id)
-    return CounterResult(counter, ticket, (_ticket_changed(centre, ticket), QueueChanged(centre.code, (service,))))
-
-
-def _same_day(centre: CentreCatalog, then: datetime, now: datetime) -> bool:
-    """A ticket is never carried into another business day."""
-    return local_time(then, centre.config.tz).date() == local_time(now, centre.config.tz).date()
-
-
-def pause(
-    session: Session, centre: CentreCatalog, code: str, reason: str | None, actor: Actor, now: datetime
-) -> CounterResult:
-    """A break (prayer, meeting...): the counter takes no calls until resumed."""
-    counter = _counter(session, centre, code, actor)
-    if counter.state == CounterStatus.PAUSED:
-        raise Conflict("counter_paused")
-    if counter.current_ticket_id is not None:
-        current = tickets_store.ticket(session, counter.current_ticket_id)
-        if current is not None and current.status in AT_COUNTER:
-            raise Conflict("ticket_still_open", number=current.number)
-    reason = (reason or "").strip()[:120] or None
-    counter = store.update_counter(
-        session, counter, state=CounterStatus.PAUSED.value, pause_reason=reason, current_ticket_id=None, changed_at=now
-    )
-    store.record_presence(session, centre.id, actor.user_id, counter.id, "pause", reason, now)
-    return CounterResult(counter, None, (_changed(session, centre, counter, None),))
-
-
-def resume(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    counter = _counter(session, centre, code, actor)
-    if counter.state != CounterStatus.PAUSED:
-        raise Conflict("counter_not_paused")
-    counter = store.update_counter(session, counter, state=CounterStatus.IDLE.value, pause_reason=None, changed_at=now)
-    store.record_presence(session, centre.id, actor.user_id, counter.id, "resume", None, now)
-    return CounterResult(counter, None, (_changed(session, centre, counter, None),))
-
-
-def sign_in(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    """Staff take a counter: it opens (idle) and the presence is recorded. A clerk holds one counter at a
-    time, so any other counter they hold here is signed out first; a counter another clerk holds is
-    refused. A supervisor may take over a counter, or open several to cover them."""
-    counter = store.counter(session, centre.counter_id(code))
-    holder = username(session, centre, counter.user_id) if counter.user_id != actor.user_id else None
-    check_may_sign_in(actor, centre.id, code, counter.state, counter.user_id, holder)
-    events: list[Event] = []
-    if actor.user_id is not None and not actor.oversees:
-        for other in store.counters_held_by(session, centre.id, actor.user_id):
-            if other.id != counter.id:
-                events += sign_out(session, centre, other.code, actor, now).events
-    state = CounterStatus.IDLE.value if counter.state == CounterStatus.CLOSED else counter.state
-    counter = store.update_counter(session, counter, state=state, user_id=actor.user_id, changed_at=now)
-    store.record_presence(session, centre.id, actor.user_id, counter.id, "sign_in", None, now)
-    return CounterResult(counter, None, (*events, _changed(session, centre, counter, None)))
-
-
-def sign_out(session: Session, centre: CentreCatalog, code: str, actor: Actor, now: datetime) -> CounterResult:
-    """Leave the counter: an open ticket is completed when the rules say so; parked tickets stay with it."""
-    counter = _counter(session, centre, code, actor)
-    events = _finish_current(session, centre, counter, actor, now)
-    store.record_presence(session, centre.id, actor.user_id, counter.id, "sign_out", None, now)
-    counter = store.update_counter(
-        session,
-        counter,
-        state=CounterStatus.CLOSED.value,
-        current_ticket_id=None,
-        user_id=None,
-        pause_reason=None,
-        changed_at=now,
-    )
-    return CounterResult(counter, None, (*events, _changed(session, centre, counter, None)))
+    return moved, (ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))
