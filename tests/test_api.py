@@ -107,3 +107,23 @@ def test_clerk_cannot_act_in_another_centre(live_server: LiveServer) -> None:
     assert response.status_code == 403 and response.json()["error"]["code"] == "other_centre"
     bad = requests.post(f"{live_server.url}/api/v1/auth/token", json={"username": "clerk-other", "password": "wrong"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "bad_credentials"
+
+
+def test_refusals_name_states_and_actions_in_the_visitors_language(live_server: LiveServer) -> None:
+    """An Arabic or Urdu message never shows an internal code ("call", "done"): the edge translates them."""
+    clerk = live_server.clerk_at("1", "clerk-words")
+    ticket = issue(live_server).json()
+    base = f"{live_server.url}/api/v1/centres/test/counters/1"
+    assert requests.post(base + "/call-next", headers=clerk).json()["number"] == ticket["number"]
+    assert requests.post(base + "/complete", headers=clerk).status_code == 200
+    for lang in ("ar", "ur"):
+        again = requests.post(
+            base + "/call", json={"number": ticket["number"]}, headers={**clerk, "Accept-Language": lang}
+        )
+        error = again.json()["error"]
+        assert again.status_code == 409 and error["code"] == "invalid_transition"
+        assert not any("a" <= ch.lower() <= "z" for ch in error["message"]), error["message"]
+    english = requests.post(
+        base + "/call", json={"number": ticket["number"]}, headers={**clerk, "Accept-Language": "en"}
+    )
+    assert english.json()["error"]["message"] == "Cannot call a ticket that is served."

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import QueueError
+from ..domain.tickets import Status
 
 MESSAGES: dict[str, Any] = {
     "not_found": _l("Not found."),
@@ -75,12 +76,47 @@ MESSAGES: dict[str, Any] = {
 }
 
 
+# The words a message may name: a ticket's state and the action refused, never their codes.
+STATUS_WORDS: dict[str, Any] = {
+    Status.WAITING: _l("waiting"),
+    Status.CALLED: _l("called"),
+    Status.SERVING: _l("being served"),
+    Status.PARKED: _l("parked"),
+    Status.DONE: _l("served"),
+    Status.NO_SHOW: _l("marked absent"),
+    Status.CANCELLED: _l("cancelled"),
+}
+ACTION_WORDS: dict[str, Any] = {
+    "call": _l("call"),
+    "recall": _l("recall"),
+    "start": _l("start serving"),
+    "complete": _l("complete"),
+    "no_show": _l("mark absent"),
+    "transfer": _l("transfer"),
+    "cancel": _l("cancel"),
+    "park": _l("park"),
+    "unpark": _l("call back"),
+    "requeue": _l("put back in line"),
+    "check_in": _l("check in"),
+}
+
+
+def _words(params: dict[str, Any]) -> dict[str, Any]:
+    """Params as people read them: states and actions by their translated words."""
+    named = dict(params)
+    if named.get("status") in STATUS_WORDS:
+        named["status"] = str(STATUS_WORDS[named["status"]])
+    if named.get("action") in ACTION_WORDS:
+        named["action"] = str(ACTION_WORDS[named["action"]])
+    return named
+
+
 def message_for(code: str, params: dict[str, Any] | None = None) -> str:
     template = MESSAGES.get(code)
     if template is None:
         return gettext("The request could not be completed (%(code)s).", code=code)
     try:
-        return str(template) % (params or {})
+        return str(template) % _words(params or {})
     except (KeyError, TypeError, ValueError):
         return str(template)
 
