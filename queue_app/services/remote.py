@@ -12,18 +12,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time
 
-from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, LimitReached
 from ..store import tickets as tickets_store
-from ..store.models import Ticket, table
-from ..store.prepared import Prepared
+from ..store.records import TicketRecord
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
-from .tickets import IssuedTicket, TicketRecord, TicketRequest, issue_ticket, record_event
+from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
 
 PHONE = re.compile(r"^\+?\d{7,15}$")
 
@@ -51,17 +48,10 @@ def check_limits(
     """Raise LimitReached (remote_limit_ip / remote_limit_person) when today's remote joins are used up."""
     limits = centre.config.remote
     since = local_midnight(centre, now)
-    today = select(func.count(Ticket.id)).where(
-        Ticket.centre_id == centre.id, Ticket.source == "remote", Ticket.issued_at >= since
-    )
-    if ip and (session.scalar(today.where(Ticket.client_ip == ip)) or 0) >= limits.per_ip_per_day:
+    by_ip, by_person = tickets_store.remote_joins_since(session, centre.id, since, ip, phone, civil_id)
+    if ip and by_ip >= limits.per_ip_per_day:
         raise LimitReached("remote_limit_ip", limit=limits.per_ip_per_day)
-    person: list[ColumnElement[bool]] = []
-    if phone:
-        person.append(Ticket.phone == phone)
-    if civil_id:
-        person.append(Ticket.civil_id == civil_id)
-    if person and (session.scalar(today.where(or_(*person))) or 0) >= limits.per_person_per_day:
+    if (phone or civil_id) and by_person >= limits.per_person_per_day:
         raise LimitReached("remote_limit_person", limit=limits.per_person_per_day)
 
 
@@ -92,16 +82,6 @@ def join_remote(
     return issue_ticket(session, centre, request, now)
 
 
-_TICKETS = table(Ticket)
-_CHECK_IN = (
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == rules.Status.WAITING.value)
-    .where(_TICKETS.c.checked_in_at.is_(None))
-    .where(or_(_TICKETS.c.hold_until.is_(None), _TICKETS.c.hold_until >= bindparam("at")))
-    .values(checked_in_at=bindparam("at"))
-)
-
-
 def check_in(
     session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime
 ) -> tuple[TicketRecord, tuple[Event, ...]]:
@@ -118,9 +98,10 @@ def check_in(
     if ticket.hold_until is not None and now > ticket.hold_until:
         raise Conflict("hold_expired")  # the hold sweep cancels it
     # conditional, like the sweep: if another process expired the hold since the read, nothing is written
-    if not session.execute(_CHECK_IN, {"ticket_id": ticket.id, "at": now}).rowcount:  # type: ignore[attr-defined]
+    checked_in = tickets_store.check_in(session, ticket.id, now)
+    if checked_in is None:
         raise Conflict("hold_expired")
-    ticket = tickets_store.ticket(session, ticket.id) or ticket
+    ticket = checked_in
     record_event(session, ticket, rules.EventKind.CHECKED_IN, now)
     return ticket, (
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
@@ -128,26 +109,10 @@ def check_in(
     )
 
 
-# One conditional UPDATE: several processes may sweep at once, and a ticket checked in, or no longer
-# waiting, by the time the row is written is left alone. Each overdue ticket is expired exactly once.
-_EXPIRE = Prepared(
-    update(_TICKETS)
-    .where(
-        _TICKETS.c.status == rules.Status.WAITING.value,
-        _TICKETS.c.needs_check_in.is_(True),
-        _TICKETS.c.checked_in_at.is_(None),
-        _TICKETS.c.hold_until < bindparam("at"),
-    )
-    .values(status=rules.Status.CANCELLED.value, finished_at=bindparam("at"))
-    .returning(*_TICKETS.c)
-)
-
-
 def expire_holds(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
     """Remote tickets past their hold without a check-in give their place up."""
     events: list[Event] = []
-    for row in _EXPIRE.execute(session, {"at": now}):
-        ticket = TicketRecord(**row._asdict())
+    for ticket in tickets_store.expire_holds(session, now):
         centre = catalog.by_id(ticket.centre_id)
         hold = ticket.hold_until.isoformat() if ticket.hold_until else None
         record_event(session, ticket, rules.EventKind.EXPIRED, now, detail={"hold_until": hold})

@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
@@ -17,8 +14,6 @@ from ..domain.calendar import check_intake, local_time, numbering_period
 from ..domain.errors import Conflict, IntakeClosed, NotFound
 from ..domain.eta import Estimate
 from ..store import tickets as tickets_store
-from ..store.models import Service, Ticket, TicketEvent, TicketSequence, table
-from ..store.prepared import Prepared
 from ..store.records import TicketRecord
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
@@ -47,44 +42,13 @@ class IssuedTicket:
     events: tuple[Event, ...]
 
 
-_SEQUENCES = table(TicketSequence)
-_TICKETS = table(Ticket)
-
-
-def _sequence_upsert(insert_fn: Any) -> Any:
-    """Take the next number of a service in a period, only while the service is open for intake: the
-    row to insert is selected from the service, so a closed service inserts nothing and returns no row."""
-    services = table(Service)
-    open_service = select(
-        cast(bindparam("service_id"), Integer), cast(bindparam("period"), String), literal(1, Integer)
-    ).where(services.c.id == bindparam("service_id"), services.c.intake_open.is_(True))
-    return (
-        insert_fn(_SEQUENCES)
-        .from_select(["service_id", "period", "last"], open_service)
-        .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": _SEQUENCES.c.last + 1})
-        .returning(_SEQUENCES.c.last)
-    )
-
-
-# Issuing is the busiest write of a hall (a kiosk queue at opening time), so it runs Core statements on
-# the tables, built once with parameters: building a SQLAlchemy expression per ticket, or the ORM's unit
-# of work, cost several times more CPU than running the SQL (docs/benchmarks.md).
-_SEQUENCE_UPSERT = {
-    "postgresql": Prepared(_sequence_upsert(pg_insert)),
-    "sqlite": Prepared(_sequence_upsert(sqlite_insert)),
-}
-_INSERT_TICKET = Prepared(_TICKETS.insert().returning(_TICKETS.c.id))
-_INSERT_EVENT = Prepared(table(TicketEvent).insert())
-
-
 def next_sequence(session: Session, service_id: int, period: str) -> int:
-    """Atomically take the next number of a service in a period: one upsert, no max()+1. Raises
-    IntakeClosed when a supervisor has closed the service."""
-    statement = _SEQUENCE_UPSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
-    last = statement.execute(session, {"service_id": service_id, "period": period}).scalar()
+    """The next number of a service in a period (store/tickets.py: one upsert). Raises IntakeClosed when a
+    supervisor has closed the service."""
+    last = tickets_store.next_sequence(session, service_id, period)
     if last is None:
         raise IntakeClosed("service_closed")
-    return int(last)
+    return last
 
 
 def record_event(
@@ -98,7 +62,7 @@ def record_event(
 ) -> None:
     """Store one transition of a ticket (its new state already written) and, when notifications are on,
     the messages it sends: every transition goes through here."""
-    _INSERT_EVENT.execute(
+    tickets_store.insert_event(
         session,
         {
             "ticket_id": ticket.id,
@@ -152,7 +116,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
         "hold_until": now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
         "client_ip": request.client_ip,
     }
-    ticket = TicketRecord(id=_INSERT_TICKET.execute(session, values).scalar_one(), **values)
+    ticket = TicketRecord(id=tickets_store.insert_ticket(session, values), **values)
     record_event(session, ticket, rules.EventKind.ISSUED, now, detail={"source": request.source})
     ahead = None
     if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
@@ -190,6 +154,4 @@ def cancel_ticket(
 
 
 def tickets_issued_today(session: Session, centre: CentreCatalog, period: str) -> int:
-    return int(
-        session.scalar(select(func.count(Ticket.id)).where(Ticket.centre_id == centre.id, Ticket.period == period)) or 0
-    )
+    return tickets_store.issued_in_period(session, centre.id, period)

@@ -1,17 +1,22 @@
-"""The write model of a ticket outside the counters' hot statements: read one, find one by its number
-or tracking code, and change one conditionally on the state it starts from (a row another counter or
-process changed since it was read is refused, never overwritten). Plain records out, never models."""
+"""The write model of a ticket outside the counters' statements: number and insert one (the busiest
+write of a hall), record its events, read one, find one by number or tracking code, check a remote
+one in, expire overdue holds, and change one conditionally on the state it starts from (a row another
+counter or process changed since it was read is refused, never overwritten). Plain records out."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.tickets import Status
-from .models import Ticket, table
+from .models import Service, Ticket, TicketEvent, TicketSequence, table
 from .prepared import Prepared
 from .records import TicketRecord
 
@@ -62,3 +67,117 @@ def by_number(session: Session, centre_id: int, number: str, service_ids: list[i
 def by_tracking_code(session: Session, code: str) -> TicketRecord | None:
     """The ticket a visitor's link points at, or None."""
     return ticket_record(_BY_TRACKING_CODE.execute(session, {"code": code}).first())
+
+
+# -- issuing -----------------------------------------------------------------------------------------
+
+_SEQUENCES = table(TicketSequence)
+
+
+def _sequence_upsert(insert_fn: Any) -> Any:
+    """Take the next number of a service in a period, only while the service is open for intake: the
+    row to insert is selected from the service, so a closed service inserts nothing and returns no row."""
+    services = table(Service)
+    open_service = select(
+        cast(bindparam("service_id"), Integer), cast(bindparam("period"), String), literal(1, Integer)
+    ).where(services.c.id == bindparam("service_id"), services.c.intake_open.is_(True))
+    return (
+        insert_fn(_SEQUENCES)
+        .from_select(["service_id", "period", "last"], open_service)
+        .on_conflict_do_update(index_elements=["service_id", "period"], set_={"last": _SEQUENCES.c.last + 1})
+        .returning(_SEQUENCES.c.last)
+    )
+
+
+# Issuing is the busiest write of a hall (a kiosk queue at opening time), so it runs Core statements on
+# the tables, built once with parameters: building a SQLAlchemy expression per ticket, or the ORM's unit
+# of work, cost several times more CPU than running the SQL (docs/benchmarks.md).
+_SEQUENCE_UPSERT = {
+    "postgresql": Prepared(_sequence_upsert(pg_insert)),
+    "sqlite": Prepared(_sequence_upsert(sqlite_insert)),
+}
+_INSERT_TICKET = Prepared(_TICKETS.insert().returning(_TICKETS.c.id))
+_INSERT_EVENT = Prepared(table(TicketEvent).insert())
+
+
+def next_sequence(session: Session, service_id: int, period: str) -> int | None:
+    """Atomically take the next number of a service in a period (one upsert, no max()+1); None when a
+    supervisor has closed the service."""
+    statement = _SEQUENCE_UPSERT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    last = statement.execute(session, {"service_id": service_id, "period": period}).scalar()
+    return int(last) if last is not None else None
+
+
+def insert_ticket(session: Session, values: dict[str, Any]) -> int:
+    """Store a new ticket's row; its id."""
+    return int(_INSERT_TICKET.execute(session, values).scalar_one())
+
+
+def insert_event(session: Session, values: dict[str, Any]) -> None:
+    """Store one `ticket_events` row."""
+    _INSERT_EVENT.execute(session, values)
+
+
+def issued_in_period(session: Session, centre_id: int, period: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count(_TICKETS.c.id)).where(_TICKETS.c.centre_id == centre_id, _TICKETS.c.period == period)
+        )
+        or 0
+    )
+
+
+# -- joining from home -------------------------------------------------------------------------------
+
+
+def remote_joins_since(
+    session: Session, centre_id: int, since: datetime, ip: str | None, phone: str | None, civil_id: str | None
+) -> tuple[int, int]:
+    """Remote tickets of a centre since `since`: (from this client address, for this person by phone or
+    civil ID)."""
+    today = select(func.count(_TICKETS.c.id)).where(
+        _TICKETS.c.centre_id == centre_id, _TICKETS.c.source == "remote", _TICKETS.c.issued_at >= since
+    )
+    by_ip = int(session.scalar(today.where(_TICKETS.c.client_ip == ip)) or 0) if ip else 0
+    person: list[ColumnElement[bool]] = []
+    if phone:
+        person.append(_TICKETS.c.phone == phone)
+    if civil_id:
+        person.append(_TICKETS.c.civil_id == civil_id)
+    by_person = int(session.scalar(today.where(or_(*person))) or 0) if person else 0
+    return by_ip, by_person
+
+
+_CHECK_IN = Prepared(
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == Status.WAITING.value)
+    .where(_TICKETS.c.checked_in_at.is_(None))
+    .where(or_(_TICKETS.c.hold_until.is_(None), _TICKETS.c.hold_until >= bindparam("at")))
+    .values(checked_in_at=bindparam("at"))
+    .returning(*_TICKETS.c)
+)
+
+# One conditional UPDATE: several processes may sweep at once, and a ticket checked in, or no longer
+# waiting, by the time the row is written is left alone. Each overdue ticket is expired exactly once.
+_EXPIRE = Prepared(
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.status == Status.WAITING.value,
+        _TICKETS.c.needs_check_in.is_(True),
+        _TICKETS.c.checked_in_at.is_(None),
+        _TICKETS.c.hold_until < bindparam("at"),
+    )
+    .values(status=Status.CANCELLED.value, finished_at=bindparam("at"))
+    .returning(*_TICKETS.c)
+)
+
+
+def check_in(session: Session, ticket_id: int, now: datetime) -> TicketRecord | None:
+    """Mark a waiting remote ticket present, only while its hold lasts (another process may have expired
+    it since it was read): the row, or None when nothing was written."""
+    return ticket_record(_CHECK_IN.execute(session, {"ticket_id": ticket_id, "at": now}).first())
+
+
+def expire_holds(session: Session, now: datetime) -> list[TicketRecord]:
+    """Expire every remote ticket past its hold without a check-in; the tickets expired."""
+    return [TicketRecord(**row._asdict()) for row in _EXPIRE.execute(session, {"at": now})]
