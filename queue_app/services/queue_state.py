@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ..domain.counters import ACTIVE_STATES, CounterStatus
 from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
 from ..domain.policy import ahead_bounds
-from ..domain.tickets import PriorityClass, Status
-from ..store.models import Counter, QueueTally, Ticket
-from ..store.prepared import Prepared
+from ..store import counters as counter_store
+from ..store import queues
 from .catalog import CentreCatalog
 
 
@@ -55,47 +52,17 @@ def counter_services(centre: CentreCatalog, counter: CounterLike) -> list[str]:
     return list(config.services) if config else []
 
 
-def _ahead_in_class(priority: str) -> Select[int, int]:
-    """Waiting tickets of one priority class before (limit, ticket_id) in queue order: one range of the
-    index ix_tickets_queue_priority, which also holds `transactions`, so the count never reads a row."""
-    return select(func.count(Ticket.id).label("n"), func.coalesce(func.sum(Ticket.transactions), 0).label("tx")).where(
-        Ticket.service_id == bindparam("service_id"),
-        Ticket.status == Status.WAITING.value,
-        Ticket.priority == priority,
-        tuple_(Ticket.queued_at, Ticket.id) < tuple_(bindparam(f"limit_{priority}"), bindparam("ticket_id")),
-    )
-
-
-# Built once, with the limits as parameters (it runs on every ticket issued): one index range per
-# priority class instead of a filter over the whole queue.
-_CLASSES = union_all(*(_ahead_in_class(p.value) for p in PriorityClass)).subquery()
-_AHEAD = Prepared(select(func.sum(_CLASSES.c.n), func.sum(_CLASSES.c.tx)))
-
-
-_TALLY = Prepared(
-    select(QueueTally.waiting, QueueTally.transactions).where(QueueTally.service_id == bindparam("service_id"))
-)
-
-
-_TALLIES = select(QueueTally.service_id, QueueTally.waiting, QueueTally.transactions).where(
-    QueueTally.service_id.in_(bindparam("service_ids", expanding=True))
-)
-
-
 def everyone_waiting(session: Session, service_id: int) -> tuple[int, int]:
     """(tickets, transactions) waiting in a service's queue, from the tally the database keeps: what is
     ahead of a ticket without priority that has just joined the end (itself included)."""
-    row = _TALLY.execute(session, {"service_id": service_id}).first()
-    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+    return queues.tally(session, service_id)
 
 
 def people_ahead(session: Session, centre: CentreCatalog, ticket: QueuedTicket) -> tuple[int, int]:
     """(tickets ahead, transactions ahead) of a waiting ticket: those call-next would take first, i.e. of
     each priority class, the ones queued before the ticket's own time shifted by the classes' boosts."""
     bounds = ahead_bounds(ticket.priority, ticket.queued_at, centre.config.priority.boosts())
-    limits = {f"limit_{priority}": bound for priority, bound in bounds.items()}
-    row = _AHEAD.execute(session, {"service_id": ticket.service_id, "ticket_id": ticket.id, **limits}).one()
-    return int(row[0] or 0), int(row[1] or 0)
+    return queues.ahead(session, ticket.service_id, ticket.id, bounds)
 
 
 SHARED_TIER_WEIGHT = 0.25  # share of a counter whose earlier tiers have people waiting
@@ -126,8 +93,7 @@ def active_counters(session: Session, centre: CentreCatalog, waiting: dict[str, 
     if waiting is None:
         waiting = {code: count for code, (count, _t, _o) in waiting_by_service(session, centre).items()}
     capacity = Capacity()
-    rows = session.scalars(select(Counter).where(Counter.centre_id == centre.id))
-    for counter in rows:
+    for counter in counter_store.counters_of_centre(session, centre.id):
         if counter.code not in centre.counter_ids or counter.state not in (*ACTIVE_STATES, CounterStatus.PAUSED):
             continue
         earlier_busy = False
@@ -150,16 +116,8 @@ def configured_counters(centre: CentreCatalog, service: str) -> int:
 
 def recent_samples(session: Session, centre: CentreCatalog, service: str, now: datetime | None = None) -> list[Sample]:
     """The last finished services of a service (call to finish), newest first, within RECENT_WINDOW."""
-    service_id = centre.service_ids[service]
-    query = select(Ticket.called_at, Ticket.finished_at, Ticket.transactions).where(
-        Ticket.service_id == service_id,
-        Ticket.status == Status.DONE.value,
-        Ticket.called_at.is_not(None),
-        Ticket.finished_at.is_not(None),
-    )
-    if now is not None:
-        query = query.where(Ticket.finished_at >= now - RECENT_WINDOW)
-    rows = session.execute(query.order_by(Ticket.finished_at.desc()).limit(RECENT_SERVICES))
+    since = now - RECENT_WINDOW if now is not None else None
+    rows = queues.finished(session, centre.service_ids[service], since, RECENT_SERVICES)
     return [
         Sample((finished - called).total_seconds() / 60, int(transactions or 1))
         for called, finished, transactions in rows
@@ -169,19 +127,8 @@ def recent_samples(session: Session, centre: CentreCatalog, service: str, now: d
 
 def recent_samples_by_service(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, list[Sample]]:
     """recent_samples() for every service of the centre in one query (a window over finished tickets)."""
-    rank = func.row_number().over(partition_by=Ticket.service_id, order_by=Ticket.finished_at.desc()).label("rank")
-    inner = (
-        select(Ticket.service_id, Ticket.called_at, Ticket.finished_at, Ticket.transactions, rank)
-        .where(
-            Ticket.centre_id == centre.id,
-            Ticket.status == Status.DONE.value,
-            Ticket.called_at.is_not(None),
-            Ticket.finished_at >= now - RECENT_WINDOW,
-        )
-        .subquery()
-    )
     samples: dict[str, list[Sample]] = {code: [] for code in centre.service_ids}
-    for row in session.execute(select(inner).where(inner.c.rank <= RECENT_SERVICES)):
+    for row in queues.finished_by_service(session, centre.id, now - RECENT_WINDOW, RECENT_SERVICES):
         code = centre.service_code(row.service_id)
         if code in samples and row.called_at is not None and row.finished_at is not None:
             minutes = (row.finished_at - row.called_at).total_seconds() / 60
@@ -242,21 +189,6 @@ def ticket_estimate(
     return tickets_ahead, estimate(transactions, rate, tickets_ahead)
 
 
-@lru_cache(maxsize=64)
-def _oldest_waiting(services: int) -> Prepared:
-    """The oldest waiting ticket's queued_at of each of `services` services (ids bound as s0, s1, ...):
-    one index seek each (a GROUP BY over the queues would read every waiting ticket)."""
-    statement = union_all(
-        *(
-            select(literal(i).label("i"), func.min(Ticket.queued_at)).where(
-                Ticket.service_id == bindparam(f"s{i}"), Ticket.status == Status.WAITING.value
-            )
-            for i in range(services)
-        )
-    )
-    return Prepared(statement)
-
-
 def waiting_by_service(
     session: Session, centre: CentreCatalog, services: Iterable[str] | None = None
 ) -> dict[str, tuple[int, int, datetime | None]]:
@@ -265,14 +197,10 @@ def waiting_by_service(
     ids = [centre.service_ids[s] for s in services] if services is not None else list(centre.service_ids.values())
     if not ids:
         return {}
-    connection = session.connection()
-    counts = {
-        row.service_id: (row.waiting, row.transactions) for row in connection.execute(_TALLIES, {"service_ids": ids})
-    }
-    rows = _oldest_waiting(len(ids)).execute(session, {f"s{i}": id_ for i, id_ in enumerate(ids)})
-    oldest: dict[int, datetime | None] = {int(row[0]): row[1] for row in rows}
+    counts = queues.tallies(session, ids)
+    oldest = queues.oldest_waiting(session, ids)
     result: dict[str, tuple[int, int, datetime | None]] = {}
     for i, service_id in enumerate(ids):
         waiting, transactions = counts.get(service_id, (0, 0))
-        result[centre.service_code(service_id)] = (int(waiting), int(transactions), oldest.get(i) if waiting else None)
+        result[centre.service_code(service_id)] = (int(waiting), int(transactions), oldest[i] if waiting else None)
     return result
