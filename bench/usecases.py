@@ -38,7 +38,8 @@ upgrade(url)
 db = Database(url)
 with db.transaction() as session:
     centre = sync_catalog(session, load_config(config)).centre("test")
-    user = User(username="bench", password_hash="-", role="supervisor", centre_id=centre.id, created_at=datetime(2026, 1, 1))
+    user = User(username="bench", password_hash="-", role="supervisor", centre_id=centre.id,
+                created_at=datetime(2026, 1, 1))
     session.add(user)
     session.flush()
     try:  # after the consolidation: a supervisor acts on open counters, opened by sign-in
