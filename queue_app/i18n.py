@@ -1,9 +1,10 @@
-"""Language of each request: ?lang=, then the visitor's choice kept in the session, then the browser's
+"""Language of each request: ?lang=, then the visitor's choice kept in the session, then the page's own
+language when it has one (a ticket's page speaks the language chosen at the kiosk), then the browser's
 Accept-Language, then the server default. Arabic and Urdu are right-to-left."""
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 
 from .settings import LANGUAGES, RTL_LANGUAGES
 
@@ -17,6 +18,8 @@ def select_locale() -> str:
         return lang
     if session.get("lang") in LANGUAGES:
         return str(session["lang"])
+    if g.get("page_lang") in LANGUAGES:
+        return str(g.page_lang)
     best = request.accept_languages.best_match(LANGUAGES)
     return best or runtime().settings.hall.server.default_language
 

@@ -58,7 +58,8 @@ def ticket_json(
         "needs_check_in": ticket.needs_check_in and ticket.checked_in_at is None,
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
+        "recalls": ticket.recalls,  # a recall calls the visitor again: their phone alerts again
     }
     if private:
-        data = {"id": ticket.id, **data, "note": ticket.note, "recalls": ticket.recalls}
+        data = {"id": ticket.id, **data, "note": ticket.note}
     return data

@@ -10,7 +10,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ..extensions import runtime
@@ -57,6 +57,7 @@ def page(tracking_code: str) -> str:
     rt = runtime()
     with rt.db.reading() as session:
         ticket = tickets.find_by_tracking_code(session, tracking_code)
+        g.page_lang = ticket.lang  # the language chosen at the kiosk, unless the visitor picked another here
         centre = rt.catalog.by_id(ticket.centre_id)
         data = ticket_json(session, centre, ticket, rt.settings.public_url, utcnow(), private=False)
         rated = ratings.rating_of(session, ticket) is not None

@@ -13,6 +13,7 @@
   const SAFETY_MS = 30000; // with a socket: a slow re-read in case an event was lost
   let live = false;
   let lastStatus = root.dataset.status;
+  let lastRecalls = Number(root.dataset.recalls || 0);
   let pollTimer = null;
   let refreshing = null;
 
@@ -46,9 +47,11 @@
     const rated = root.dataset.rated === "true";
     show("rating", t.status === "done" && !rated);
     show("thanks", rated);
-    if (t.status === "called" && (lastStatus !== "called" || t.called_at !== root.dataset.calledAt)) {
+    const recalled = t.status === "called" && (t.recalls || 0) > lastRecalls;
+    if (t.status === "called" && (lastStatus !== "called" || t.called_at !== root.dataset.calledAt || recalled)) {
       yourTurn(counterName);
     }
+    lastRecalls = t.recalls || 0;
     if (t.status !== "called") show("turn", false);
     root.dataset.calledAt = t.called_at || "";
     lastStatus = t.status;
