@@ -10,10 +10,9 @@ from flask import Flask
 
 from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
-from .notifications import HoldExpiryWorker, NotificationWorker, make_notifier
+from .notifications import HoldExpiryWorker, NotificationWorker, OutboxPlanner, make_notifier
 from .notifications.texts import message_text
 from .services import remote
-from .services.notify import OutboxRecorder
 from .services.printing import PrintWorker, retry_policy
 from .store.database import utcnow
 
@@ -59,11 +58,8 @@ def _notification_worker(app: Flask, rt: Runtime) -> NotificationWorker | None:
     notifier = make_notifier(config)
     if notifier is None:
         return None
-    recorder = OutboxRecorder(config, rt.catalog, rt.settings.public_url)
-    recorder.attach(rt.db)
-    worker = NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload))
-    recorder.on_commit = worker.wake
-    return worker
+    planner = OutboxPlanner(config, rt.catalog, rt.settings.public_url)
+    return NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload), planner)
 
 
 def _sweep_holds(rt: Runtime) -> None:

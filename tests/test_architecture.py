@@ -269,3 +269,18 @@ def test_nothing_reads_the_environment_outside_settings() -> None:
             if reads and isinstance(node.value, ast.Name) and node.value.id == "os":  # type: ignore[attr-defined]
                 found.append(f"{relative}:{node.lineno}")
     assert not found, "environment read outside Settings:\n" + "\n".join(found)
+
+
+def test_no_rule_rides_on_the_session() -> None:
+    """Side effects are explicit: nothing hangs a collaborator on `Session.info` for a use case to find
+    (the notification outbox reads the stored events instead). The store keeps a driver cache there."""
+    found = []
+    for path in python_files("queue_app"):
+        relative = str(path.relative_to(ROOT))
+        if relative == "queue_app/store/prepared.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            on_session = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            if on_session and node.attr == "info" and node.value.id == "session":  # type: ignore[attr-defined]
+                found.append(f"{relative}:{node.lineno}")
+    assert not found, "Session.info used outside the store:\n" + "\n".join(found)

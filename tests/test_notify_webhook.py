@@ -15,12 +15,12 @@ from pathlib import Path
 import requests
 import yaml
 
-from queue_app.notifications import NotificationWorker, WebhookNotifier
+from queue_app.notifications import NotificationWorker, OutboxPlanner, WebhookNotifier
 from queue_app.services import notify
-from queue_app.services.notify import OutboxRecorder
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import Notifications, Webhook
 from queue_app.store.database import utcnow
+from queue_app.views.messages import outbox_listing
 from tests.support.server import ROOT, LiveServer, free_port
 
 SECRET = "test-webhook-secret"
@@ -111,21 +111,20 @@ def test_worker_marks_failed_and_staff_can_retry(database, catalog) -> None:
         backoff_seconds=0.01,
         events=["issued", "ahead", "called", "done"],
     )
-    recorder = OutboxRecorder(config, catalog, "http://hall.example")
-
-    recorder.attach(database)
+    planner = OutboxPlanner(config, catalog, "http://hall.example")
     centre = catalog.centre("test")
     with database.transaction() as session:
         for _ in range(5):
             issue_ticket(session, centre, TicketRequest(service="traffic", lang="ar"), utcnow())
-    worker = NotificationWorker(database, WebhookNotifier(config.webhook), config, lambda p: p["number"])
+    worker = NotificationWorker(database, WebhookNotifier(config.webhook), config, lambda p: p["number"], planner)
+    assert worker.plan() == 5
     assert worker.process_due() == 5
     time.sleep(0.05)
     assert worker.process_due() == 5
     with database.reading() as session:
-        failed = notify.list_notifications(session, centre, "failed")
+        failed = outbox_listing(session, centre, "failed")
     assert len(failed) == 5 and all(f["attempts"] == 2 and f["last_error"] for f in failed)
     with database.transaction() as session:
         assert notify.retry_notification(session, centre, failed[0]["id"])
     with database.reading() as session:
-        assert len(notify.list_notifications(session, centre, "pending")) == 1
+        assert len(outbox_listing(session, centre, "pending")) == 1

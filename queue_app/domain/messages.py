@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .tickets import EventKind
+from .tickets import EventKind, Status
 
 
 class Message(StrEnum):
@@ -19,4 +19,11 @@ MESSAGE_FOR: dict[EventKind, Message] = {
     EventKind.CALLED: Message.CALLED,
     EventKind.RECALLED: Message.CALLED,
     EventKind.DONE: Message.DONE,
+}
+
+STATUS_OF: dict[Message, Status] = {  # the ticket's state each message speaks of
+    Message.ISSUED: Status.WAITING,
+    Message.AHEAD: Status.WAITING,
+    Message.CALLED: Status.CALLED,
+    Message.DONE: Status.DONE,
 }

@@ -1,8 +1,10 @@
 """Sending messages to visitors: one `Notifier` interface, picked by config (log, webhook, SMS), and
-the background worker that drains the outbox (services/notify.py fills it)."""
+the planner that turns stored ticket events into messages, and the background worker that plans and
+sends them."""
 
 from __future__ import annotations
 
+from .planner import OutboxPlanner
 from .senders import LogNotifier, Message, Notifier, SendFailed, SmsNotifier, WebhookNotifier, make_notifier
 from .worker import HoldExpiryWorker, NotificationWorker
 
@@ -12,6 +14,7 @@ __all__ = [
     "Message",
     "NotificationWorker",
     "Notifier",
+    "OutboxPlanner",
     "SendFailed",
     "SmsNotifier",
     "WebhookNotifier",

@@ -1,10 +1,12 @@
 """Background workers (objects with start()/stop(), started by run.py through workers.start):
 
-- `NotificationWorker` drains the outbox: claims due rows (pending -> sending, a conditional UPDATE, so
+- `NotificationWorker` plans the messages of new ticket events (`OutboxPlanner`), then drains the outbox:
+  claims due rows (pending -> sending, a conditional UPDATE, so
   two processes never send the same row), sends each outside any transaction, then records sent, or
   pending again with a doubled delay, or failed after `max_attempts` (listed for staff).
 - `HoldExpiryWorker` expires remote tickets that were not checked in before `hold_until`.
-Both wake on a timer; the outbox worker also wakes right after a commit that wrote notifications.
+Both wake on a timer (the outbox worker every `interval`, a second by default); every round catches and
+logs its errors, so a database outage pauses them and they resume by themselves.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select, update
 from ..settings import Notifications
 from ..store.database import Database, utcnow
 from ..store.models import Notification
+from .planner import OutboxPlanner
 from .senders import Message, Notifier, SendFailed
 
 log = logging.getLogger("tabour.notifications")
@@ -34,9 +37,11 @@ class NotificationWorker:
         notifier: Notifier,
         config: Notifications,
         render: Callable[[dict[str, Any]], str],
+        planner: OutboxPlanner | None = None,
         interval: float = 1.0,
     ) -> None:
         self.db = db
+        self.planner = planner
         self.notifier = notifier
         self.config = config
         self.render = render
@@ -51,6 +56,8 @@ class NotificationWorker:
     def start(self) -> None:
         with self.db.transaction() as session:  # a process that died mid-send left rows "sending"
             session.execute(update(Notification).where(Notification.status == "sending").values(status="pending"))
+            if self.planner is not None:
+                self.planner.resume(session, utcnow())
         self._thread = threading.Thread(target=self._run, name="tabour-notify", daemon=True)
         self._thread.start()
 
@@ -63,12 +70,20 @@ class NotificationWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self.plan()
                 while self.process_due() and not self._stop.is_set():
-                    pass
+                    self.plan()
             except Exception:  # keep the worker alive; the next round retries
                 log.exception("notification worker round failed")
             self._wake.wait(self.interval)
             self._wake.clear()
+
+    def plan(self, now: datetime | None = None) -> int:
+        """Write the messages of the ticket events stored since the last round."""
+        if self.planner is None:
+            return 0
+        with self.db.transaction() as session:
+            return self.planner.plan(session, now or utcnow())
 
     def _claim(self, now: datetime) -> list[Notification]:
         with self.db.transaction() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -17,8 +17,6 @@ from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
-from .notify import SESSION_KEY as OUTBOX_KEY
-from .notify import TicketFacts
 from .queue_state import everyone_waiting, ticket_estimate
 
 
@@ -51,17 +49,28 @@ def next_sequence(session: Session, service_id: int, period: str) -> int:
     return last
 
 
+class TicketRef(Protocol):
+    """What an event row needs of its ticket: an ORM `Ticket` and a `TicketRecord` both have it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def centre_id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+
+
 def record_event(
     session: Session,
-    ticket: TicketFacts,
+    ticket: TicketRef,
     kind: str,
     at: datetime,
     counter_id: int | None = None,
     user_id: int | None = None,
     detail: Mapping[str, object] | None = None,
 ) -> None:
-    """Store one transition of a ticket (its new state already written) and, when notifications are on,
-    the messages it sends: every transition goes through here."""
+    """Store one transition of a ticket (its new state already written): every transition goes through
+    here, and the stored events are what reports read and what the notification outbox sends."""
     tickets_store.insert_event(
         session,
         {
@@ -75,9 +84,6 @@ def record_event(
             "detail": dict(detail) if detail is not None else None,
         },
     )
-    outbox = session.info.get(OUTBOX_KEY)
-    if outbox is not None:
-        outbox.on_transition(session, ticket, kind, at)
 
 
 def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest, now: datetime) -> IssuedTicket:

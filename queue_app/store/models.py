@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -258,6 +259,14 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     next_try_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class NotificationCursor(Base):
+    """One row: the last ticket event the outbox has turned into messages (see services/notify.py)."""
+
+    __tablename__ = "notification_cursor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
 
 
 def table(model: type[Base]) -> Table:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..domain.errors import NotFound
 from ..extensions import csrf, runtime
 from ..services import notify
+from ..views.messages import outbox_listing
 from .access import require_staff
 
 bp = Blueprint("outbox", __name__, url_prefix="/api/v1")
@@ -23,7 +24,7 @@ def listing(centre: str) -> Any:
     require_staff(entry)
     status = request.args.get("status") or None
     with rt.db.reading() as session:
-        return jsonify(notify.list_notifications(session, entry, status))
+        return jsonify(outbox_listing(session, entry, status))
 
 
 @bp.post("/centres/<centre>/notifications/<int:notification_id>/retry")
