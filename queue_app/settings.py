@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from printers.backends import check_config as check_printer_config
+from printers.errors import PrinterConfigError
+
 Language = Literal["ar", "en", "ur"]
 LANGUAGES: tuple[str, ...] = ("ar", "en", "ur")
 RTL_LANGUAGES = frozenset({"ar", "ur"})
@@ -166,6 +169,16 @@ class Printer(_Strict):
 
     def backend_options(self) -> dict[str, Any]:
         return {"backend": self.backend, **(self.model_extra or {})}
+
+    @model_validator(mode="after")
+    def _drives_a_printer(self) -> Printer:
+        """The backend's own keys are checked now, not at the first print (`port: ninety`, no host)."""
+        if self.backend != "agent":
+            try:
+                check_printer_config(self.backend_options())
+            except PrinterConfigError as error:
+                raise ValueError(str(error)) from None
+        return self
 
 
 class Kiosk(_Strict):
@@ -366,11 +379,24 @@ def parse_config(data: Any) -> HallConfig:
     return config
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key written twice in one mapping (plain YAML keeps the last one, silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | os.PathLike[str]) -> HallConfig:
     """Read and validate config.yaml."""
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ConfigError("", f"configuration file not found: {file}") from None
     except yaml.YAMLError as error:

@@ -60,6 +60,11 @@ def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServe
     other_kiosk = live_server.device("kiosk", "k1", centre="other")
     assert requests.post(url, json={"service": "traffic"}, headers=other_kiosk).status_code == 403
     assert requests.get(f"{live_server.url}/api/v1/tickets/unknown").json()["error"]["code"] == "unknown_ticket"
+    # an id past what the database stores (found by schemathesis): "not found", not a 500
+    supervisor = live_server.staff("sup-ids", "supervisor", "test")
+    for huge in (2**63, 2**64 + 5):
+        retry = requests.post(f"{live_server.url}/api/v1/centres/test/notifications/{huge}/retry", headers=supervisor)
+        assert retry.status_code == 404 and retry.json()["error"]["code"] == "not_found", retry.text
 
 
 def test_counter_flow_and_conflicts(live_server: LiveServer) -> None:

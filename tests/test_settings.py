@@ -152,6 +152,26 @@ BAD_CONFIGS = {
         "centres[0].kiosks[0].printer.backend",
         "",
     ),
+    "printer port not a number": (
+        _set([*C0, "kiosks", 0, "printer"], {"backend": "network", "host": "10.0.0.5", "port": "ninety"}),
+        "centres[0].kiosks[0].printer",
+        "port='ninety' is not a valid int",
+    ),
+    "printer port out of range": (
+        _set([*C0, "kiosks", 0, "printer"], {"backend": "network", "host": "10.0.0.5", "port": 91000}),
+        "centres[0].kiosks[0].printer",
+        "between 1 and 65535",
+    ),
+    "network printer without a host": (
+        _set([*C0, "kiosks", 0, "printer"], {"backend": "network", "port": 9100}),
+        "centres[0].kiosks[0].printer",
+        "needs the key 'host'",
+    ),
+    "printer key misspelt": (
+        _set([*C0, "kiosks", 0, "printer"], {"backend": "network", "hots": "10.0.0.5"}),
+        "centres[0].kiosks[0].printer",
+        "has no key 'hots'",
+    ),
     "missing required key": (
         lambda data: data["centres"][0]["bodies"][0]["services"][0].pop("minutes"),
         "centres[0].bodies[0].services[0].minutes",
@@ -191,6 +211,18 @@ def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
     broken.write_text("centres: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(broken)
+
+
+def test_a_key_written_twice_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Plain YAML keeps the last of two equal keys, silently: a hall would run on half its config."""
+    config = tmp_path / "config.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    doubled = text.replace("centres:", "server:\n  public_url: http://elsewhere\ncentres:", 1)
+    config.write_text(doubled, encoding="utf-8")
+    second = [number for number, line in enumerate(doubled.splitlines(), 1) if line == "server:"][1]
+    with pytest.raises(ConfigError, match="duplicate key 'server'") as failed:
+        load_config(config)
+    assert f"line {second}" in str(failed.value)
 
 
 def test_run_py_refuses_a_bad_config_and_names_the_path(tmp_path: Path) -> None:

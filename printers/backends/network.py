@@ -16,7 +16,7 @@ from printers.backends.base import (
     decode_status,
     require,
 )
-from printers.errors import PrinterUnavailable
+from printers.errors import PrinterConfigError, PrinterUnavailable
 
 
 class NetworkBackend:
@@ -39,9 +39,15 @@ class NetworkBackend:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> NetworkBackend:
         """``{backend: network, host, port=9100, timeout=3, status_timeout=0.5}``."""
+        host = require(config, "host", str, cls.name).strip()
+        port = coerce(config, "port", int, cls.name, 9100)
+        if not host:
+            raise PrinterConfigError(f"printer backend {cls.name!r}: host is empty")
+        if not 0 < port < 65536:
+            raise PrinterConfigError(f"printer backend {cls.name!r}: port={port} is not between 1 and 65535")
         return cls(
-            host=require(config, "host", str, cls.name),
-            port=coerce(config, "port", int, cls.name, 9100),
+            host=host,
+            port=port,
             timeout=coerce(config, "timeout", float, cls.name, 3.0),
             status_timeout=coerce(config, "status_timeout", float, cls.name, 0.5),
         )

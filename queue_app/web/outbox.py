@@ -27,7 +27,7 @@ def listing(centre: str) -> Any:
         return jsonify(outbox_listing(session, entry, status))
 
 
-@bp.post("/centres/<centre>/notifications/<int:notification_id>/retry")
+@bp.post("/centres/<centre>/notifications/<int(max=9223372036854775807):notification_id>/retry")
 def retry(centre: str, notification_id: int) -> Any:
     rt = runtime()
     entry = rt.catalog.centre(centre)
