@@ -1,18 +1,25 @@
 """Alembic migrations: one head; an empty database migrates to exactly the models' schema (SQLite and
-PostgreSQL); upgrading a database that already holds tickets keeps them."""
+PostgreSQL); upgrading a database that already holds tickets keeps them; processes starting together sync
+the configuration once."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.pool import NullPool
 
+from queue_app.services.catalog import sync_catalog
+from queue_app.settings import load_config
+from queue_app.store.database import Database
 from queue_app.store.migrate import alembic_config, upgrade
-from queue_app.store.models import Base
+from queue_app.store.models import Base, Centre
+from tests.support.databases import fresh_postgres_database
+from tests.support.server import ROOT
 
 
 def script() -> ScriptDirectory:
@@ -88,3 +95,36 @@ def test_upgrading_keeps_existing_tickets(database_url: str) -> None:
     assert tuple(row) == ("A007", "kept-ticket-code", "elderly", 2, "waiting")
     assert version == script().get_current_head()
     assert {table.name for table in Base.metadata.sorted_tables} <= tables
+
+
+def test_processes_starting_together_sync_the_configuration_once() -> None:
+    """Several server processes started at once on a fresh PostgreSQL database each write the centres,
+    services and counters of config.yaml: without a lock the second died on a unique violation."""
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        config = load_config(ROOT / "config.yaml")
+        databases = [Database(url) for _ in range(4)]
+        start = threading.Barrier(len(databases))
+        failures: list[BaseException] = []
+
+        def start_process(db: Database) -> None:
+            try:
+                start.wait(timeout=30)
+                with db.transaction() as session:
+                    sync_catalog(session, config)
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=start_process, args=(db,)) for db in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        try:
+            assert not failures, failures
+            with databases[0].reading() as session:
+                centres = session.scalars(select(Centre.code)).all()
+            assert sorted(centres) == sorted(centre.code for centre in config.centres)
+        finally:
+            for db in databases:
+                db.dispose()

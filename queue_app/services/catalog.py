@@ -15,6 +15,7 @@ from ..settings import Centre as CentreConfig
 from ..settings import HallConfig
 from ..settings import Service as ServiceConfig
 from ..store import models
+from ..store.database import CONFIG_SYNC_LOCK, serialise
 
 
 @dataclass
@@ -84,7 +85,9 @@ def _get_or_create(session: Session, model: type, defaults: dict[str, object] | 
 
 def sync_catalog(session: Session, config: HallConfig) -> Catalog:
     """Make sure every centre, service and counter of the config has a row; return the lookups.
-    Rows that left the config are kept (old tickets point at them) but are no longer looked up."""
+    Rows that left the config are kept (old tickets point at them) but are no longer looked up. Processes
+    starting together take turns (else two would insert the same centre)."""
+    serialise(session, CONFIG_SYNC_LOCK)
     centres: dict[str, CentreCatalog] = {}
     for centre_config in config.centres:
         centre = _get_or_create(session, models.Centre, code=centre_config.code)

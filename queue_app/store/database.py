@@ -13,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -75,3 +75,14 @@ class Database:
 def null_pool_engine(url: str) -> Engine:
     """An engine without pooling, for migrations and one-off admin work."""
     return create_engine(url, poolclass=NullPool)
+
+
+#: keys of the transaction-level advisory locks (arbitrary, fixed; migrate.py holds 0x7AB00001)
+CONFIG_SYNC_LOCK = 0x7A_B0_0002
+
+
+def serialise(session: Session, key: int) -> None:
+    """Hold a lock named `key` until the session's transaction ends, across every process. On PostgreSQL
+    an advisory lock; SQLite already lets one writer in at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

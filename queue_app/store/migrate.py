@@ -16,7 +16,7 @@ from sqlalchemy import text
 from .database import null_pool_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-MIGRATION_LOCK = 0x7A_B0_0001  # an arbitrary, fixed advisory lock key
+MIGRATION_LOCK = 0x7A_B0_0001  # an arbitrary, fixed advisory lock key (others: store/database.py)
 
 
 def alembic_config(url: str) -> Config:
