@@ -65,20 +65,28 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
 def _init_extensions(app: Flask, rt: Runtime) -> None:
     from . import extensions, i18n, staff_login
     from .realtime import register_namespaces
+    from .realtime.bus import HallBus, channel_for
     from .realtime.publisher import Publisher
 
     i18n.init_i18n(app)
     extensions.csrf.init_app(app)
     staff_login.init_login(app)
+    bus = None
+    if rt.settings.redis_url:
+        channel = rt.settings.bus_channel or channel_for(rt.settings.database_url)
+        bus = HallBus(rt.settings.redis_url, channel)
     extensions.socketio.init_app(
         app,
         async_mode=None,  # gevent when run.py patched the process, threading in plain scripts
-        message_queue=rt.settings.redis_url,
+        client_manager=bus,  # None: one process, no bus
         # no cors_allowed_origins: same origin only, whatever address the hall's devices use
         transports=["websocket", "polling"],
     )
     register_namespaces(extensions.socketio)
     rt.publisher = Publisher(extensions.socketio, rt.db, rt.catalog)
+    rt.bus = bus
+    if bus is not None:
+        bus.on_recovered = rt.publisher.resync
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -29,8 +29,8 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
     """(settings, first_run). Environment variables override config.yaml's defaults:
     TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
     TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links), TABOUR_PRINT_RETRY_BASE,
-    TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR. The environment is read
-    here and nowhere else."""
+    TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR, TABOUR_BUS_CHANNEL. The environment
+    is read here and nowhere else."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -45,6 +45,7 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         database_url=database_url,
         secret_key=secret_key,
         redis_url=os.environ.get("TABOUR_REDIS_URL") or None,
+        bus_channel=os.environ.get("TABOUR_BUS_CHANNEL") or None,
         instance_path=str(instance),
         print_retry_base=float(os.environ.get("TABOUR_PRINT_RETRY_BASE") or 1.0),
         print_retry_deadline=float(os.environ.get("TABOUR_PRINT_RETRY_DEADLINE") or 180.0),

@@ -32,6 +32,7 @@ class Runtime:
     catalog: Catalog
     signer: TokenSigner
     publisher: Any = None
+    bus: Any = None  # realtime.bus.HallBus between processes, when Redis is configured
     workers: dict[str, Any] = field(default_factory=dict)
     identities: dict[str, tuple[float, Any]] = field(default_factory=dict)  # web/access.py: token -> who, briefly
 

@@ -412,6 +412,7 @@ class Settings:
     database_url: str
     secret_key: str
     redis_url: str | None = None
+    bus_channel: str | None = None  # the Redis channel; default: named after the database (one deployment)
     instance_path: str = "instance"
     testing: bool = False
     start_workers: bool = True  # the print spooler and notifier greenlets

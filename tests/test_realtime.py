@@ -25,7 +25,7 @@ class HallClient:
         self.sio = socketio.Client(reconnection=False)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.seen: list[str] = []  # every event name received, in order (wait() consumes `events`)
-        for name in ("hall_snapshot", "ticket_called", "queue_changed", "counter_changed"):
+        for name in ("hall_snapshot", "ticket_called", "queue_changed", "counter_changed", "resync"):
             self.sio.on(name, lambda data, _name=name: self._got(_name, data), namespace="/hall")
 
     def _got(self, name: str, data: Any) -> None:
@@ -130,9 +130,9 @@ def test_call_on_one_process_reaches_a_display_on_another(tmp_path: Path, postgr
                 clerk = first.clerk_at("2", "clerk-redis")
                 answered = requests.post(f"{first.url}/api/v1/centres/test/counters/2/call-next", headers=clerk)
                 assert answered.status_code == 200
-                called = on_b.wait("ticket_called", timeout=3)
+                called = on_b.wait("ticket_called", timeout=15)
                 assert called["number"] == ticket["number"] and called["counter"]["code"] == "2"
-                assert on_b.wait("queue_changed", timeout=3)["centre"] == "test"
+                assert on_b.wait("queue_changed", timeout=15)["centre"] == "test"
         finally:
             second.stop()
     finally:

@@ -29,6 +29,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
   created_at, printed_at} | null, printer: {kiosk, backend, status}} to the centre room (staff only):
   a kiosk print job changed (queued, attempt failed, printed, failed) or a printer's status changed
   (online, offline, cover_open, paper_out, unknown). Sent by the print worker (services/printing.py).
+- `resync` {} to every client of `/hall` and `/track`: the bus between processes lost messages (Redis was
+  away, realtime/bus.py) and is back; each screen, console, board and phone reads its state again (a
+  screen asks with `snapshot`).
 """
 
 from __future__ import annotations
@@ -118,6 +121,11 @@ class Publisher:
         """A kiosk print job or printer changed: staff of the centre only (never the hall screens)."""
         payload = {"centre": centre, "job": job, "printer": printer}
         self.socketio.emit("print_status", payload, to=centre_room(centre), namespace="/hall")
+
+    def resync(self) -> None:
+        """Messages between processes were lost: every client reads its state again."""
+        for namespace in ("/hall", "/track"):
+            self.socketio.emit("resync", {}, namespace=namespace)
 
     def _zones_of(self, centre: str) -> list[str]:
         return [z.code for z in self.catalog.centre(centre).config.zones]

@@ -49,6 +49,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        self._probe: Engine | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -68,8 +69,30 @@ class Database:
             yield session
             session.rollback()
 
+    def healthy(self, timeout: int = 2) -> bool:
+        """`SELECT 1` within `timeout` seconds, for /healthz. On PostgreSQL through a new connection with a
+        connect timeout: a frozen server must make the probe fail, not hang like a pooled connection."""
+        try:
+            if self.is_sqlite:
+                with self.engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return True
+            if self._probe is None:
+                self._probe = create_engine(
+                    self.url,
+                    poolclass=NullPool,
+                    connect_args={"connect_timeout": timeout, "options": f"-c statement_timeout={timeout * 1000}"},
+                )
+            with self._probe.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._probe is not None:
+            self._probe.dispose()
 
 
 def null_pool_engine(url: str) -> Engine:
