@@ -96,9 +96,10 @@ def test_a_frozen_bus_never_holds_a_call_and_screens_resync_after_it(
                 assert time.monotonic() < deadline, on_b.seen
                 issue(first)
                 time.sleep(1)
-            # what the screen missed is in the state it reads again
-            hall = requests.get(f"{second.url}/api/v1/centres/test/hall", headers=first.device("display", "hall"))
-            assert during["number"] in [c["number"] for c in hall.json()["recent_calls"]]
+            # the screen asks for its state again, and what it missed is in it
+            on_b.sio.emit("snapshot", namespace="/hall")
+            snapshot = on_b.wait("hall_snapshot", timeout=15)
+            assert during["number"] in [c["number"] for c in snapshot["recent_calls"]]
     finally:
         other_deployment.stop()
         second.stop()

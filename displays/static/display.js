@@ -313,6 +313,8 @@
     socket.on("ticket_called", onCalled);
     socket.on("queue_changed", onQueue);
     socket.on("counter_changed", onCounter);
+    // the bus between server processes lost messages and is back: ask for the state again
+    socket.on("resync", function () { socket.emit("snapshot"); });
     debug.socket = socket;
   }
 

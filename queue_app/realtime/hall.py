@@ -1,5 +1,6 @@
 """Namespace `/hall`: paired displays (device token in the connect auth) join their zones; staff
-sessions join their centre. Both get `hall_snapshot` on connect. The protocol: realtime/publisher.py."""
+sessions join their centre. Both get `hall_snapshot` on connect, and again when they ask (`snapshot`).
+The protocol: realtime/publisher.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from .publisher import centre_room, counter_room, zone_room
 
 
 class HallNamespace(Namespace):
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self._centre_of: dict[str, str] = {}  # sid -> the centre whose snapshot it gets
+
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
         if auth_token(auth):
@@ -45,4 +50,15 @@ class HallNamespace(Namespace):
             raise ConnectionRefusedError("unauthorized")
         # to this client only: a namespace's emit() without `to` would send it to every connected screen
         sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+        self._centre_of[sid] = snapshot_centre.code
         self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code), room=sid)
+
+    def on_snapshot(self) -> None:
+        """A client asks for the state again (after `resync`: the bus lost messages)."""
+        sid = request.sid  # type: ignore[attr-defined]
+        centre = self._centre_of.get(sid)
+        if centre is not None:
+            self.emit("hall_snapshot", runtime().publisher.snapshot(centre), room=sid)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self._centre_of.pop(request.sid, None)  # type: ignore[attr-defined]
