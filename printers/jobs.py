@@ -72,6 +72,13 @@ class JobStore(Protocol):
         """The smallest ``next_try_at`` of pending jobs, or None when nothing is pending."""
         ...
 
+    def claim(self, job_id: str, now: float, until: float) -> bool:
+        """Take the job for one attempt: only if it is still pending and due at ``now``, move its
+        ``next_try_at`` to ``until`` (a lease) and answer True, atomically. Two senders sharing a store
+        (two server processes) thus never send the same job twice; a sender that dies leaves the job
+        due again when the lease ends."""
+        ...
+
     def mark_printed(self, job_id: str) -> None:
         """The printer took the job: status printed, last_error cleared."""
         ...
@@ -116,6 +123,14 @@ class InMemoryJobStore:
         with self._lock:
             times = [j.next_try_at for j in self._jobs.values() if j.status is JobStatus.PENDING]
         return min(times, default=None)
+
+    def claim(self, job_id: str, now: float, until: float) -> bool:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status is not JobStatus.PENDING or job.next_try_at > now:
+                return False
+            self._jobs[job_id] = dataclasses.replace(job, next_try_at=until)
+            return True
 
     def _update(self, job_id: str, **changes: object) -> None:
         with self._lock:

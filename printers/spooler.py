@@ -2,8 +2,9 @@
 
 ``submit()`` only stores the job and wakes the worker, so a request handler never waits for a printer.
 The worker is a plain ``threading.Thread``; under gevent's monkey-patching it becomes a greenlet, which
-is intended, so only stdlib threading/time primitives are used here. One worker per store: two
-processes sharing an SQL store would each need to claim a job before sending it.
+is intended, so only stdlib threading/time primitives are used here. Several workers may share one
+store (a spooler in each server process): each claims a job with a lease before sending it, so a job is
+sent once. The worker survives any error of the store (a database outage) and resumes when it is back.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class RetryPolicy:
     def gives_up(self, job: PrintJob, attempts: int, now: float) -> bool:
         """True when ``attempts`` failures (or the job's age) exhaust the policy."""
         return attempts >= self.max_attempts or now - job.created_at >= self.deadline
+
+
+LEASE = 60.0
+"""Seconds a claimed job is held by its sender; after that (the sender died) it is due again."""
 
 
 class Spooler:
@@ -114,9 +119,11 @@ class Spooler:
         return len(due)
 
     def _attempt(self, job: PrintJob) -> None:
+        if not self.store.claim(job.id, self.clock(), self.clock() + LEASE):
+            return  # printed, failed or taken by another sender meanwhile: never send a job twice
         current = self.store.get(job.id)
         if current is None or current.status is not JobStatus.PENDING:
-            return  # printed or failed meanwhile: never send a printed job again
+            return
         try:
             backend = self.backend_for(job.printer_key)
             send_job = getattr(backend, "send_job", None)  # job-aware links (the kiosk agent) dedupe by id
@@ -151,11 +158,12 @@ class Spooler:
         while not self._stopping.is_set():
             try:
                 self.run_once()
-            except Exception:  # the store may be briefly unavailable; keep the worker alive
-                log.exception("print spooler step failed")
-            next_due = self.store.next_due()
-            until_due = self.idle_poll if next_due is None else next_due - self.clock()
-            wait = max(0.0, min(self.idle_poll, until_due))
+                next_due = self.store.next_due()
+                until_due = self.idle_poll if next_due is None else next_due - self.clock()
+                wait = max(0.0, min(self.idle_poll, until_due))
+            except Exception:  # the store may be briefly unavailable (a database outage): keep going
+                log.exception("print spooler step failed; trying again shortly")
+                wait = min(1.0, self.idle_poll)
             if wait > 0:
                 self._wake.wait(wait)
             self._wake.clear()

@@ -93,6 +93,20 @@ class SqlJobStore:
             ).all()
         return epoch_seconds(rows[0]) if rows else None
 
+    def claim(self, job_id: str, now: float, until: float) -> bool:
+        """One conditional UPDATE: the process whose statement changes the row sends the job."""
+        with self.db.transaction() as session:
+            claimed = session.execute(
+                update(models.PrintJob)
+                .where(
+                    models.PrintJob.id == job_id,
+                    models.PrintJob.status == JobStatus.PENDING.value,
+                    models.PrintJob.next_try_at <= naive_utc(now),
+                )
+                .values(next_try_at=naive_utc(until))
+            )
+            return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
     def _update(self, job_id: str, **values: Any) -> None:
         """One UPDATE that counts the attempt and never touches a printed job (printing is idempotent)."""
         with self.db.transaction() as session:

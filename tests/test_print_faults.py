@@ -1,0 +1,104 @@
+"""Kiosk printing on several processes and through a database outage, on PostgreSQL with a real TCP
+printer: every job printed exactly once, and the spooler resumes by itself after the outage."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, make_url, text
+
+from tests.printing.fake_printer import FakePrinter
+from tests.support.print_server import PrintServer, job_status, kiosk_config, wait_for
+from tests.support.server import free_port
+
+FAST_RETRIES = {
+    "TABOUR_PRINT_RETRY_BASE": "0.1",
+    "TABOUR_PRINT_RETRY_DEADLINE": "600",
+    "TABOUR_PRINT_STATUS_INTERVAL": "0.5",
+}
+
+
+def print_server(folder: Path, printer_port: int, postgres_url: str, redis_url: str) -> PrintServer:
+    return PrintServer(
+        instance=folder / "instance",
+        config=kiosk_config(folder, printer_port),
+        database_url=postgres_url,
+        redis_url=redis_url,
+        extra_env=FAST_RETRIES,
+    )
+
+
+def issue(server: PrintServer) -> dict[str, object]:
+    response = requests.post(
+        f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=server.device("kiosk", "k1")
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_two_processes_print_each_queued_job_once(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    """Both processes' spoolers see the same stored jobs: before, each sent every job queued while the
+    printer was off (40 of 40 printed twice)."""
+    port = free_port()  # the printer is off
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = print_server(tmp_path / "a", port, postgres_url, redis_url).start()
+    second = print_server(tmp_path / "b", port, postgres_url, redis_url)
+    printer: FakePrinter | None = None
+    try:
+        second.tokens = first.tokens
+        second.start()
+        tickets = [issue(first if n % 2 else second) for n in range(12)]
+        jobs = [str(t["print"]["job"]) for t in tickets]  # type: ignore[index]
+        wait_for(lambda: all(job_status(first, job)["attempts"] >= 1 for job in jobs), timeout=60)
+        printer = FakePrinter(port=port).start()  # switched on
+        wait_for(lambda: all(job_status(first, job)["status"] == "printed" for job in jobs), timeout=90)
+        time.sleep(2)  # retry periods of both spoolers go by: nothing more arrives
+        codes = [str(t["tracking_code"]).encode() for t in tickets]
+        printed = [next(code for code in codes if code in data) for data in printer.jobs]
+        assert sorted(printed) == sorted(codes), f"{len(printer.jobs)} printouts for {len(codes)} tickets"
+    finally:
+        second.stop()
+        first.stop()
+        if printer is not None:
+            printer.stop()
+
+
+def test_the_spooler_resumes_after_a_database_outage(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    """PostgreSQL refuses the server's connections for a few seconds: before, the spooler thread died and
+    every later ticket stayed unprinted until a restart."""
+    printer = FakePrinter().start()
+    server = print_server(tmp_path, printer.port, postgres_url, redis_url).start()
+    url = make_url(postgres_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        issue(server)
+        printer.wait_for_jobs(1, timeout=30)
+        with admin.connect() as connection:  # the outage: no new connections, the open ones cut
+            connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": url.database},
+            )
+        time.sleep(6)  # the spooler's rounds fail meanwhile
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true'))
+        after = wait_for(lambda: _try_issue(server), timeout=30)
+        wait_for(lambda: job_status(server, str(after["print"]["job"]))["status"] == "printed", timeout=60)
+        assert any(str(after["tracking_code"]).encode() in data for data in printer.jobs)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        server.stop()
+        printer.stop()
+
+
+def _try_issue(server: PrintServer) -> dict[str, object] | None:
+    """A ticket, once the server's pool has reconnected (the first request after the outage may fail)."""
+    response = requests.post(
+        f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=server.device("kiosk", "k1")
+    )
+    return dict(response.json()) if response.status_code == 201 else None
