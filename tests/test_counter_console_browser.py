@@ -45,7 +45,7 @@ class HallListener:
         self.calls.append(data)
         self.called.set()
 
-    def wait_for(self, number: str, recall: bool = False, timeout: float = 5.0) -> dict[str, Any]:
+    def wait_for(self, number: str, recall: bool = False, timeout: float = 15.0) -> dict[str, Any]:
         for _ in range(50):
             for call in self.calls:
                 if call["number"] == number and call["recall"] == recall:
@@ -94,7 +94,7 @@ def test_clerk_works_the_counter_and_the_hall_screen_shows_the_call(
     page.wait_for_function(SHOWS % "A001")
     assert page.locator("#counter-state").get_attribute("data-state") == "calling"
     listener.wait_for("A001")
-    screen.wait_for_function("document.getElementById('now-number').textContent.trim() === 'A001'", timeout=5000)
+    screen.wait_for_function("document.getElementById('now-number').textContent.trim() === 'A001'", timeout=15_000)
     page.wait_for_function(
         "document.querySelector('#counts tr[data-service=\"traffic\"] .waiting').textContent === '2'"
     )

@@ -59,11 +59,11 @@ def test_tap_through_in_arabic_and_urdu(browser, server: PrintServer, printer_po
         page.tap("#issue")
         page.locator("#step-ticket:not([hidden])").wait_for()
         assert page.text_content("#ticket-number") == "A001"
-        page.locator("#print-status[data-state=printed]").wait_for(timeout=10_000)
+        page.locator("#print-status[data-state=printed]").wait_for(timeout=15_000)
         qr_loaded = "(() => { const qr = document.getElementById('ticket-qr'); return qr.naturalWidth > 0 })()"
-        page.wait_for_function(qr_loaded, timeout=5_000)  # the server's SVG, drawn
+        page.wait_for_function(qr_loaded, timeout=15_000)  # the server's SVG, drawn
         shot(page, artifacts, "ticket-ar", keep=True)
-        (data,) = printer.wait_for_jobs(1, timeout=10)
+        (data,) = printer.wait_for_jobs(1, timeout=15)
         tracking = page.evaluate("document.body.dataset.trackingCode")
         assert decode(data).qrcodes[0].payload == f"{server.url}/t/{tracking}"
 

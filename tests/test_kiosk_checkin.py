@@ -40,7 +40,7 @@ def scan(page, text: str) -> None:  # type: ignore[no-untyped-def]
 
 def result(page, kind: str):  # type: ignore[no-untyped-def]
     locator = page.locator(f"#step-checkin-result:not([hidden]) #checkin-result[data-result={kind}]")
-    locator.wait_for(timeout=5_000)
+    locator.wait_for(timeout=15_000)
     return locator
 
 
@@ -130,7 +130,7 @@ def test_scanner_checks_a_remote_ticket_in(browser, server: LiveServer, artifact
         # A ticket of another centre is refused; the result goes back to the start on its own (~8 s).
         scan(page, elsewhere["tracking_url"])
         result(page, "other_centre_ticket")
-        page.locator("#step-body:not([hidden])").wait_for(timeout=12_000)
+        page.locator("#step-body:not([hidden])").wait_for(timeout=15_000)
 
         # In English the messages follow the page's language.
         page.tap("a.lang-button[data-lang=en]")

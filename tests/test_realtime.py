@@ -33,10 +33,10 @@ class HallClient:
         self.events.put((name, data))
 
     def connect(self, url: str, auth: dict[str, str] | None) -> HallClient:
-        self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=5)
+        self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=15)
         return self
 
-    def wait(self, name: str, timeout: float = 5.0) -> Any:
+    def wait(self, name: str, timeout: float = 15.0) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -23,7 +23,7 @@ def text_is(page: Any, selector: str, expected: str) -> None:
     page.wait_for_function(
         "([s, e]) => { const n = document.querySelector(s); return n && n.textContent.trim() === e; }",
         arg=[selector, expected],
-        timeout=5000,
+        timeout=15_000,
     )
 
 

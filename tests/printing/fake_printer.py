@@ -67,7 +67,7 @@ class FakePrinter:
         with self._lock:
             return [data for data in self.connections if data.replace(DLE_EOT, b"").strip(STATUS_N)]
 
-    def wait_for_jobs(self, count: int, timeout: float = 3.0) -> list[bytes]:
+    def wait_for_jobs(self, count: int, timeout: float = 15.0) -> list[bytes]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.jobs) >= count:

