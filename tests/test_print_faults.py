@@ -7,10 +7,13 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy.orm import Session
 
+from queue_app.services.print_store import reserve_job
+from queue_app.store import models
 from tests.printing.fake_printer import FakePrinter
-from tests.support.print_server import PrintServer, job_status, kiosk_config, wait_for
+from tests.support.print_server import PrintServer, job_status, kiosk_config, start_print_server, wait_for
 from tests.support.server import free_port
 
 FAST_RETRIES = {
@@ -102,3 +105,37 @@ def _try_issue(server: PrintServer) -> dict[str, object] | None:
         f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=server.device("kiosk", "k1")
     )
     return dict(response.json()) if response.status_code == 201 else None
+
+
+def test_a_job_stored_with_its_ticket_is_printed_by_the_next_process(tmp_path: Path) -> None:
+    """The kiosk's job is stored in the ticket's own transaction, before its bytes are rendered. Here a
+    process stopped between the two (a kill -9 85 ms after the answer once left a ticket with no job):
+    the running server renders and prints it, or marks it failed when its visitor has long left."""
+    printer = FakePrinter().start()
+    server = start_print_server(tmp_path, printer.port)
+    engine = create_engine(f"sqlite:///{tmp_path / 'instance' / 'tabour.db'}")
+    try:
+        clerk = server.staff("desk", "supervisor", "test")
+        tickets = [
+            requests.post(
+                f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=clerk
+            ).json()
+            for _ in range(2)
+        ]
+        with Session(engine) as session, session.begin():
+            ids = [session.scalar(select(models.Ticket.id).where(models.Ticket.number == t["number"])) for t in tickets]
+            centre_id = session.scalar(select(models.Centre.id).where(models.Centre.code == "test"))
+            assert centre_id is not None and None not in ids
+            reserve_job(session, "recent", "test/k1", centre_id, int(ids[0] or 0), time.time() - 15)
+            reserve_job(session, "long-ago", "test/k1", centre_id, int(ids[1] or 0), time.time() - 3600)
+
+        wait_for(lambda: job_status(server, "recent")["status"] == "printed", timeout=60)
+        abandoned = wait_for(lambda: (s := job_status(server, "long-ago"))["status"] == "failed" and s, timeout=60)
+        assert "stopped" in abandoned["last_error"]
+        time.sleep(1)  # status rounds go by: nothing more is sent
+        (printout,) = printer.jobs
+        assert str(tickets[0]["tracking_code"]).encode() in printout
+    finally:
+        engine.dispose()
+        server.stop()
+        printer.stop()

@@ -7,11 +7,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from printers import JobStatus, PrintJob
 
 from ..store import models
 from ..store.database import Database
+
+RENDERING = "rendering"
+"""A ticket's job stored with the ticket, its bytes not rendered yet; the spooler does not see it."""
+
+
+def reserve_job(session: Session, job_id: str, key: str, centre_id: int, ticket_id: int, now: float) -> None:
+    """Store a ticket's print job in the ticket's own transaction, before its bytes exist: a process
+    that dies between answering the kiosk and rendering leaves a job that a worker renders later."""
+    session.add(
+        models.PrintJob(
+            id=job_id,
+            centre_id=centre_id,
+            printer_key=key,
+            ticket_id=ticket_id,
+            data=b"",
+            status=RENDERING,
+            attempts=0,
+            created_at=naive_utc(now),
+            next_try_at=naive_utc(now),
+        )
+    )
 
 
 def naive_utc(seconds: float) -> datetime:
@@ -93,6 +115,29 @@ class SqlJobStore:
             ).all()
         return epoch_seconds(rows[0]) if rows else None
 
+    def fill(self, job_id: str, data: bytes, now: float) -> bool:
+        """Give a reserved job its bytes and hand it to the spooler; False when another worker did."""
+        with self.db.transaction() as session:
+            filled = session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.id == job_id, models.PrintJob.status == RENDERING)
+                .values(data=data, status=JobStatus.PENDING.value, next_try_at=naive_utc(now))
+            )
+            return bool(filled.rowcount)  # type: ignore[attr-defined]
+
+    def unrendered(self, created_before: float) -> list[tuple[str, int | None, float]]:
+        """(job id, ticket id, created) of reserved jobs older than ``created_before``: their process
+        stopped before rendering them."""
+        with self.db.reading() as session:
+            rows = session.execute(
+                select(models.PrintJob.id, models.PrintJob.ticket_id, models.PrintJob.created_at).where(
+                    models.PrintJob.printer_key == self.key,
+                    models.PrintJob.status == RENDERING,
+                    models.PrintJob.created_at <= naive_utc(created_before),
+                )
+            ).all()
+        return [(job_id, ticket_id, epoch_seconds(created)) for job_id, ticket_id, created in rows]
+
     def claim(self, job_id: str, now: float, until: float) -> bool:
         """One conditional UPDATE: the process whose statement changes the row sends the job."""
         with self.db.transaction() as session:
@@ -125,6 +170,15 @@ class SqlJobStore:
 
     def mark_failed(self, job_id: str, error: str) -> None:
         self._update(job_id, status=JobStatus.FAILED.value, last_error=error[:1000])
+
+    def abandon(self, job_id: str, error: str) -> None:
+        """A reserved job too old to print (its visitor has left the kiosk): failed, not printed."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(models.PrintJob)
+                .where(models.PrintJob.id == job_id, models.PrintJob.status == RENDERING)
+                .values(status=JobStatus.FAILED.value, last_error=error[:1000])
+            )
 
     def due_now(self, now: float) -> None:
         """Make every pending job of this printer due at once (its printer or agent just came back)."""

@@ -1,10 +1,11 @@
 """Kiosk tickets on paper: the printout built from a ticket, and the print worker.
 
-Render-then-send: ``PrintWorker.submit_ticket`` reads the ticket and lays it out with already-translated
-texts; rendering the ESC/POS bytes and storing the job (services/print_store.py) happen off the request,
-and one ``printers.Spooler`` per kiosk printer sends it with retries. A printer that is off never blocks a request,
-and a job is stored before it is sent, so no issued ticket is lost. Nothing here imports Flask: the
-web layer hands in the translations and the tracking URL as callables.
+Render-then-send: ``PrintWorker.reserve`` stores the ticket's job, without bytes, in the transaction that
+issues the ticket; ``submit_ticket`` lays the printout out with already-translated texts, and rendering
+the ESC/POS bytes happens off the request; one ``printers.Spooler`` per kiosk printer then sends it with
+retries. A printer that is off never blocks a request, and a process killed before rendering leaves a
+reserved job that a worker renders (or, too late for its visitor, marks failed). Nothing here imports
+Flask: the web layer hands in the translations and the tracking URL as callables.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ..settings import Printer
 from ..store import models
 from ..store.database import Database, utcnow
 from .catalog import Catalog, CentreCatalog
-from .print_store import SqlJobStore, naive_utc
+from .print_store import RENDERING, SqlJobStore, reserve_job
 from .queue_state import ticket_estimate
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,6 @@ class PrintWorker:
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
         self._check = threading.Event()
-        self._preparing: dict[str, tuple[str, int, float]] = {}  # job id -> (printer key, centre id, created)
         self._status_thread: threading.Thread | None = None
         for centre in self.catalog.centres.values():
             for kiosk in centre.config.kiosks:
@@ -223,40 +223,61 @@ class PrintWorker:
         return printer.backend
 
     # -- submit side (request handlers) ---------------------------------------------------------
-    def submit_ticket(
-        self, centre: CentreCatalog, kiosk_code: str, ticket_id: int, ahead: tuple[int, Estimate] | None = None
-    ) -> dict[str, Any]:
-        """Gather the ticket's printout, name its job and return at once: rendering (a few ms of CPU),
-        storing and sending happen in the background, so the kiosk's request never waits on the printer
-        path. Until the job is stored, `describe()` reports it pending."""
+    def reserve(self, session: Session, centre: CentreCatalog, kiosk_code: str, ticket_id: int) -> str | None:
+        """Store the ticket's print job (no bytes yet) in the issuing transaction; its id, or None when
+        the kiosk has no printer. The ticket and its job are committed together or not at all."""
         key = printer_key(centre.code, kiosk_code)
-        printer = self.printers.get(key)
-        if printer is None:
+        if key not in self.printers:
+            return None
+        job_id = str(uuid.uuid4())
+        reserve_job(session, job_id, key, centre.id, ticket_id, time.time())
+        return job_id
+
+    def submit_ticket(
+        self, centre: CentreCatalog, job_id: str | None, ticket_id: int, ahead: tuple[int, Estimate] | None = None
+    ) -> dict[str, Any]:
+        """Gather the printout of a committed ticket's reserved job and return at once: rendering (a few
+        ms of CPU) and sending happen in the background, so the kiosk's request never waits on the printer."""
+        if job_id is None:
             return {"job": None, "status": "no_printer"}
         with self.db.reading() as session:
+            key = session.scalar(select(models.PrintJob.printer_key).where(models.PrintJob.id == job_id))
             printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url, ahead)
-        job_id = str(uuid.uuid4())
-        self._preparing[job_id] = (key, centre.id, time.time())
-        threading.Thread(target=self._prepare, args=(printer, key, ticket_id, job_id, printout), daemon=True).start()
+        printer = self.printers[str(key)]
+        threading.Thread(target=self._render, args=(printer, job_id, printout), daemon=True).start()
         return {"job": job_id, "status": "queued"}
 
-    def _prepare(self, printer: _Printer, key: str, ticket_id: int, job_id: str, printout: TicketPrintout) -> None:
-        """Render (the costly part) and store the job, off the request; the spooler then sends it."""
+    def _render(self, printer: _Printer, job_id: str, printout: TicketPrintout) -> None:
+        """Render the bytes (the costly part) into the reserved job and wake the spooler."""
         try:
             data = render_ticket(printout, paper=printer.config.paper, native_qr=printer.config.native_qr)
-            job = replace(PrintJob.new(key, data, time.time()), id=job_id)
-            printer.store.ticket_ids[job.id] = ticket_id
-            printer.spooler.submit(job)
-        except Exception:
-            log.exception("could not prepare the print job of ticket %s", ticket_id)
-        finally:
-            self._preparing.pop(job_id, None)
+            if printer.store.fill(job_id, data, time.time()):
+                printer.spooler.wake()
+                job = printer.store.get(job_id)
+                if job is not None:
+                    self._job_changed(job)
+        except Exception:  # the job stays reserved: render_orphans() takes it up
+            log.exception("could not render print job %s", job_id)
+
+    def render_orphans(self, now: float, grace: float = 10.0) -> None:
+        """Render the reserved jobs whose process stopped before rendering them (older than ``grace``
+        seconds); a job older than the retry deadline is marked failed instead: its visitor has left
+        the kiosk, and a ticket printed for the next one is a stranger's ticket."""
+        for printer in self.printers.values():
+            for job_id, ticket_id, created in printer.store.unrendered(now - grace):
+                centre = self.catalog.by_id(printer.store.centre_id)
+                if ticket_id is None or now - created >= self.retry.deadline:
+                    printer.store.abandon(job_id, "not printed: the server stopped before rendering it")
+                    continue
+                with self.db.reading() as session:
+                    printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url)
+                self._render(printer, job_id, printout)
 
     def reprint(self, centre: CentreCatalog, job_id: str) -> dict[str, Any]:
         """A new job with the bytes of ``job_id`` (failed, or torn at the kiosk)."""
         with self.db.reading() as session:
             row = session.get(models.PrintJob, job_id)
-            if row is None or row.centre_id != centre.id:
+            if row is None or row.centre_id != centre.id or row.status == RENDERING:
                 raise LookupError(job_id)
             key, data, ticket_id = row.printer_key, bytes(row.data), row.ticket_id
         printer = self.printers.get(key)
@@ -292,21 +313,6 @@ class PrintWorker:
     def printer_states(self, centre: str) -> list[dict[str, Any]]:
         return [p.state.as_dict() for p in self.printers.values() if p.state.centre == centre]
 
-    def _preparing_json(self, job_id: str, key: str, created: float) -> dict[str, Any]:
-        printer = self.printers.get(key)
-        return {
-            "id": job_id,
-            "kiosk": key.split("/", 1)[-1],
-            "ticket": None,
-            "status": "pending",
-            "attempts": 0,
-            "last_error": None,
-            "problem": False,
-            "printer_status": printer.state.status if printer else PrinterStatus.UNKNOWN.value,
-            "created_at": naive_utc(created).isoformat() + "Z",
-            "printed_at": None,
-        }
-
     def job_json(self, row: models.PrintJob, number: str | None) -> dict[str, Any]:
         """A job as the API and the ``print_status`` event show it (no bytes)."""
         printer = self.printers.get(row.printer_key)
@@ -315,7 +321,7 @@ class PrintWorker:
             "id": row.id,
             "kiosk": kiosk,
             "ticket": number,
-            "status": row.status,
+            "status": JobStatus.PENDING.value if row.status == RENDERING else row.status,
             "attempts": row.attempts,
             "last_error": row.last_error,
             "problem": row.status == "failed" or (row.status == "pending" and row.attempts > 0),
@@ -328,11 +334,7 @@ class PrintWorker:
         """(printer key, centre id, job as JSON) of ``job_id``, or None."""
         row = session.get(models.PrintJob, job_id)
         if row is None:
-            preparing = self._preparing.get(job_id)
-            if preparing is None:
-                return None
-            key, centre_id, created = preparing
-            return key, centre_id, self._preparing_json(job_id, key, created)
+            return None
         number = session.scalar(select(models.Ticket.number).where(models.Ticket.id == row.ticket_id))
         return row.printer_key, row.centre_id, self.job_json(row, number)
 
@@ -382,6 +384,7 @@ class PrintWorker:
     def _status_loop(self) -> None:
         while not self._stopping.is_set():
             try:
+                self.render_orphans(time.time())
                 self.check_status_now()
             except Exception:
                 log.exception("printer status check failed")

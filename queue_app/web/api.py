@@ -115,16 +115,17 @@ def issue(centre: str) -> Any:
         source=source,
         client_ip=request.remote_addr,
     )
+    kiosk = who.code if isinstance(who, DeviceIdentity) else None
+    printing = rt.workers.get("print") if kiosk is not None else None
     with rt.db.transaction() as session:
         issued = tickets.issue_ticket(session, entry, ticket_request, utcnow())
+        job_id = printing.reserve(session, entry, kiosk, issued.ticket.id) if printing and kiosk else None
         body = ticket_json(
             session, entry, issued.ticket, rt.settings.public_url, utcnow(), ahead=(issued.position, issued.eta)
         )
     publish(issued.events)
-    if rt.workers.get("print") is not None and isinstance(who, DeviceIdentity):
-        body["print"] = rt.workers["print"].submit_ticket(
-            entry, who.code, issued.ticket.id, (issued.position, issued.eta)
-        )
+    if printing is not None:
+        body["print"] = printing.submit_ticket(entry, job_id, issued.ticket.id, (issued.position, issued.eta))
     return jsonify(body), 201
 
 
