@@ -10,13 +10,16 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 import requests
 
 from tests.support.server import LiveServer, free_port
+from tests.test_counter_console_browser import sign_in
 from tests.test_realtime import hall_client, issue
+from tests.test_supervisor_board import text_is
 
 
 @pytest.fixture
@@ -56,13 +59,17 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         process.wait(timeout=10)
 
 
+@pytest.mark.browser
 def test_a_frozen_bus_never_holds_a_call_and_screens_resync_after_it(
-    tmp_path: Path, postgres_url: str, private_redis: tuple[str, subprocess.Popen[bytes]]
+    tmp_path: Path, postgres_url: str, private_redis: tuple[str, subprocess.Popen[bytes]], browser: Any
 ) -> None:
+    """Screens, the supervisor's board and a visitor's phone on the second process miss a call made on
+    the first while Redis is frozen; once it is back they are told to resync, and show it."""
     redis_url, redis_process = private_redis
     first = LiveServer(instance=tmp_path / "a", database_url=postgres_url, redis_url=redis_url).start()
     second = LiveServer(instance=tmp_path / "b", database_url=postgres_url, redis_url=redis_url)
     other_deployment = LiveServer(instance=tmp_path / "c", redis_url=redis_url)  # its own (SQLite) database
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en")
     try:
         second.tokens = first.tokens
         second.start()
@@ -78,11 +85,18 @@ def test_a_frozen_bus_never_holds_a_call_and_screens_resync_after_it(
             issue(first)
             assert requests.post(call, headers=clerk, timeout=30).status_code == 200
             on_b.wait("ticket_called", timeout=15)
+            first.add_user("sup-bus", "supervisor", "test")
+            board = context.new_page()
+            sign_in(board, second, "sup-bus", "/supervisor/test")
+            board.wait_for_selector('#live[data-connected="true"]', timeout=15_000)
             time.sleep(1)
             assert "ticket_called" not in on_c.seen, "another deployment on the same Redis heard the call"
 
             os.kill(redis_process.pid, signal.SIGSTOP)  # Redis frozen: connections stay open, nothing answers
             during = issue(first)
+            phone = context.new_page()
+            phone.goto(str(during["tracking_url"]).replace(first.url, second.url) + "?lang=en")
+            phone.wait_for_selector("#ticket[data-live='socket']", timeout=15_000)
             # the call is committed and answered; before, it waited on the bus for ever
             answered = requests.post(call, headers=clerk, timeout=60)
             assert answered.status_code == 200 and answered.json()["number"] == during["number"]
@@ -100,7 +114,11 @@ def test_a_frozen_bus_never_holds_a_call_and_screens_resync_after_it(
             on_b.sio.emit("snapshot", namespace="/hall")
             snapshot = on_b.wait("hall_snapshot", timeout=15)
             assert during["number"] in [c["number"] for c in snapshot["recent_calls"]]
+            # the board and the phone caught up by themselves (live.js answers resync)
+            text_is(board, '#counters tr[data-counter="2"] .current', str(during["number"]))
+            phone.wait_for_selector("#turn:not([hidden])", timeout=15_000)
     finally:
+        context.close()
         other_deployment.stop()
         second.stop()
         first.stop()

@@ -293,29 +293,23 @@
   }
 
   function connect() {
-    var socket = io("/hall", {
-      transports: ["websocket"],
-      auth: { token: config.token },
-      reconnection: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      randomizationFactor: 0.5,
+    // live.js: on `resync` (the bus between server processes lost messages) it asks for a snapshot
+    debug.socket = window.TabourLive.connect("/hall", {
+      socket: {
+        auth: { token: config.token },
+        reconnection: true,
+        reconnectionDelay: 500,
+        reconnectionDelayMax: 5000,
+        randomizationFactor: 0.5,
+      },
+      onLive: setConnected,
+      onError: function (error, socket) {
+        // a refused token (pairing revoked) does not retry by itself: reload to show the pairing page
+        if (error && error.message && error.message.indexOf("token") >= 0) setTimeout(function () { location.reload(); }, 15000);
+        else if (!socket.active) setTimeout(function () { socket.connect(); }, 5000);
+      },
+      on: { hall_snapshot: onSnapshot, ticket_called: onCalled, queue_changed: onQueue, counter_changed: onCounter },
     });
-    socket.on("connect", function () { setConnected(true); });
-    socket.on("disconnect", function () { setConnected(false); });
-    socket.on("connect_error", function (error) {
-      setConnected(false);
-      // a refused token (pairing revoked) does not retry by itself: reload to show the pairing page
-      if (error && error.message && error.message.indexOf("token") >= 0) setTimeout(function () { location.reload(); }, 15000);
-      else if (!socket.active) setTimeout(function () { socket.connect(); }, 5000);
-    });
-    socket.on("hall_snapshot", onSnapshot);
-    socket.on("ticket_called", onCalled);
-    socket.on("queue_changed", onQueue);
-    socket.on("counter_changed", onCounter);
-    // the bus between server processes lost messages and is back: ask for the state again
-    socket.on("resync", function () { socket.emit("snapshot"); });
-    debug.socket = socket;
   }
 
   // ---------------------------------------------------------------- start

@@ -185,16 +185,20 @@
     return (services || []).filter(function (s) { return codes.indexOf(s.code) >= 0; });
   }
 
-  if (window.io) {
-    var socket = window.io("/hall", { auth: { centre: state.centre }, transports: ["websocket"] });
-    socket.on("connect", function () { $("live").dataset.connected = "true"; });
-    socket.on("disconnect", function () { $("live").dataset.connected = "false"; flash(t.offline, "error"); });
-    socket.on("hall_snapshot", function (snapshot) {
-      renderCounts(mine(snapshot.services));
-      (snapshot.counters || []).forEach(counterEntry);
-    });
-    socket.on("queue_changed", function (message) { renderCounts(mine(message.services)); });
-    socket.on("counter_changed", function (message) { counterEntry(message.counter); });
-  }
+  window.TabourLive.connect("/hall", {
+    socket: { auth: { centre: state.centre } },
+    onLive: function (up) {
+      $("live").dataset.connected = String(up);
+      if (!up) flash(t.offline, "error");
+    },
+    on: {
+      hall_snapshot: function (snapshot) {
+        renderCounts(mine(snapshot.services));
+        (snapshot.counters || []).forEach(counterEntry);
+      },
+      queue_changed: function (message) { renderCounts(mine(message.services)); },
+      counter_changed: function (message) { counterEntry(message.counter); },
+    },
+  });
   render();
 })();

@@ -182,13 +182,17 @@
   renderOutOfTurn();
   setInterval(render, 20000);  // the clock moves waits and durations on; no request is made
 
-  if (window.io) {
-    var socket = window.io("/hall", { auth: { centre: root.dataset.centre }, transports: ["websocket"] });
-    socket.on("connect", function () { document.getElementById("live").dataset.connected = "true"; });
-    socket.on("disconnect", function () { document.getElementById("live").dataset.connected = "false"; flash(t.offline, "error"); });
-    socket.on("hall_snapshot", function (snapshot) { applySnapshot(snapshot); render(); });
-    socket.on("counter_changed", function (message) { counters[message.counter.code] = message.counter; render(); });
-    socket.on("queue_changed", function (message) { applyServices(message.services); renderServices(); });
-    socket.on("call_out_of_turn", function (call) { outOfTurn.unshift(call); renderOutOfTurn(); });
-  }
+  window.TabourLive.connect("/hall", {
+    socket: { auth: { centre: root.dataset.centre } },
+    onLive: function (up) {
+      document.getElementById("live").dataset.connected = String(up);
+      if (!up) flash(t.offline, "error");
+    },
+    on: {
+      hall_snapshot: function (snapshot) { applySnapshot(snapshot); render(); },
+      counter_changed: function (message) { counters[message.counter.code] = message.counter; render(); },
+      queue_changed: function (message) { applyServices(message.services); renderServices(); },
+      call_out_of_turn: function (call) { outOfTurn.unshift(call); renderOutOfTurn(); },
+    },
+  });
 })();

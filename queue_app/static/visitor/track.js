@@ -114,18 +114,12 @@
   }
 
   function connect() {
-    if (!window.io) { setLive(false); return; }
-    const socket = window.io("/track", {
-      auth: { tracking_code: code },
-      transports: ["websocket"],
-      reconnectionDelayMax: 10000,
-      timeout: 4000,
+    window.TabourLive.connect("/track", {
+      socket: { auth: { tracking_code: code }, reconnectionDelayMax: 10000, timeout: 4000 },
+      onLive: (up) => { setLive(up); if (up) refresh(); },
+      onResync: queueMoved,  // events may have been lost: read the ticket again, spread over a second
+      on: { ticket_changed: () => refresh(), queue_moved: queueMoved },
     });
-    socket.on("connect", () => { setLive(true); refresh(); });
-    socket.on("disconnect", () => setLive(false));
-    socket.on("connect_error", () => setLive(false));
-    socket.on("ticket_changed", () => refresh());
-    socket.on("queue_moved", queueMoved);
   }
 
   async function post(url, body) {

@@ -1,0 +1,31 @@
+/* Every live page's link to the server: one Socket.IO connection to a namespace, its state (up or down)
+   told to the page once per change, and a catch-up when the server says events were lost: `resync`,
+   sent when the bus between server processes works again. The page names its events and what a
+   catch-up is (by default: ask the namespace for a fresh `snapshot`). */
+(function () {
+  "use strict";
+
+  function connect(namespace, options) {
+    if (!window.io) return null;
+    var socket = window.io(namespace, Object.assign({ transports: ["websocket"] }, options.socket || {}));
+    var up = false;
+    var told = options.onLive || function () {};
+    function live(value) {
+      if (value === up) return;
+      up = value;
+      told(value);
+    }
+    socket.on("connect", function () { live(true); });
+    socket.on("disconnect", function () { live(false); });
+    socket.on("connect_error", function (error) {
+      live(false);
+      if (options.onError) options.onError(error, socket);
+    });
+    socket.on("resync", options.onResync || function () { socket.emit("snapshot"); });
+    var events = options.on || {};
+    Object.keys(events).forEach(function (name) { socket.on(name, events[name]); });
+    return socket;
+  }
+
+  window.TabourLive = { connect: connect };
+})();
