@@ -41,8 +41,10 @@ class RetryPolicy:
         return attempts >= self.max_attempts or now - job.created_at >= self.deadline
 
 
-LEASE = 60.0
-"""Seconds a claimed job is held by its sender; after that (the sender died) it is due again."""
+LEASE = 120.0
+"""Seconds a claimed job is held by its sender; after that (the sender died) it is due again. Longer
+than twice any backoff, so a store can tell a job in flight (due beyond ``LEASE / 2``) from one waiting
+for its next try (see ``SqlJobStore.due_now``)."""
 
 
 class Spooler:
@@ -61,6 +63,8 @@ class Spooler:
         self.store = store
         self.backend_for = backend_for
         self.retry = retry or RetryPolicy()
+        if self.retry.max_delay >= LEASE / 2:
+            raise ValueError(f"retry max_delay must stay under {LEASE / 2} s (half the claim lease)")
         self.on_change = on_change
         self.clock = clock
         self.idle_poll = idle_poll

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from printers import JobStatus, PrintJob, RetryPolicy, Spooler
 from printers.backends import MemoryBackend
+from printers.spooler import LEASE
 from queue_app.services.catalog import Catalog
 from queue_app.services.print_store import SqlJobStore
 from queue_app.store.database import Database
@@ -33,3 +34,22 @@ def test_sql_store_with_spooler(database: Database, catalog: Catalog) -> None:
     printed = store.get(job.id)
     assert printed is not None and printed.status is JobStatus.PRINTED and printed.attempts == 2
     assert spooler.run_once() == 0 and printer.sent == [b"ticket"]
+
+
+def test_a_printer_coming_back_never_frees_a_job_in_flight(database: Database, catalog: Catalog) -> None:
+    """Process A claimed a job and is sending it when the printer answers again: `due_now` (run by each
+    process) makes jobs waiting for a retry due, but process B must not be able to claim A's job.
+    Before, B sent it again: 13 printouts for 12 tickets in a busy run of the two-process test."""
+    centre = catalog.centre("test").id
+    in_a, in_b = SqlJobStore(database, "test/k1", centre), SqlJobStore(database, "test/k1", centre)
+    now = 1000.0
+    sending = PrintJob.new("test/k1", b"in flight", now)
+    waiting = PrintJob.new("test/k1", b"waiting for a retry", now)
+    in_a.add(sending)
+    in_a.add(waiting)
+    assert in_a.claim(sending.id, now, now + LEASE)
+    in_a.mark_attempt_failed(waiting.id, "printer off", now + 30)  # the longest backoff
+
+    in_b.due_now(now + 1)
+    assert not in_b.claim(sending.id, now + 1, now + 1 + LEASE)
+    assert in_b.claim(waiting.id, now + 1, now + 1 + LEASE)

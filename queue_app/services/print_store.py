@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from printers import JobStatus, PrintJob
+from printers.spooler import LEASE
 
 from ..store import models
 from ..store.database import Database
@@ -181,10 +182,16 @@ class SqlJobStore:
             )
 
     def due_now(self, now: float) -> None:
-        """Make every pending job of this printer due at once (its printer or agent just came back)."""
+        """Make this printer's jobs waiting for a retry due at once (its printer or agent just came back).
+        A job in flight is left alone: its claim moved it ``LEASE`` ahead, beyond any backoff, and making it
+        due would let another process send it a second time."""
         with self.db.transaction() as session:
             session.execute(
                 update(models.PrintJob)
-                .where(models.PrintJob.printer_key == self.key, models.PrintJob.status == JobStatus.PENDING.value)
+                .where(
+                    models.PrintJob.printer_key == self.key,
+                    models.PrintJob.status == JobStatus.PENDING.value,
+                    models.PrintJob.next_try_at < naive_utc(now + LEASE / 2),
+                )
                 .values(next_try_at=naive_utc(now))
             )
