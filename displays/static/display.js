@@ -68,7 +68,7 @@
     }
     el("now-number").textContent = call.number;
     bilingual(el("now-counter"), function (lang) {
-      return label("please_go", lang).replace("{counter}", name(call.counter.names, lang) || call.counter.code);
+      return window.TabourLive.format(label("please_go", lang), { counter: name(call.counter.names, lang) || call.counter.code });
     });
     var age = serverNow() - calledAtMs(call);
     now.classList.toggle("highlight", age < HIGHLIGHT_MS);

@@ -27,5 +27,13 @@
     return socket;
   }
 
-  window.TabourLive = { connect: connect };
+  /* Fill a translated string's {name} placeholders: the server renders gettext's %(name)s as {name}
+     for the pages, one syntax on every page. */
+  function format(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return key in values ? String(values[key]) : whole;
+    });
+  }
+
+  window.TabourLive = { connect: connect, format: format };
 })();

@@ -59,9 +59,9 @@ def _strings() -> dict[str, str]:
         "closed_daily_cap_reached": gettext("Closed: today's tickets have run out"),
         "closed_service_closed": gettext("Closed by the supervisor"),
         "closed_other": gettext("Not issuing tickets now"),
-        "waiting": gettext("%(n)s waiting"),
-        "ahead": gettext("People ahead of you: %(n)s"),
-        "eta": gettext("Expected wait: %(low)s–%(high)s min"),
+        "waiting": gettext("%(n)s waiting", n="{n}"),  # pages fill {name} placeholders (static/live.js)
+        "ahead": gettext("People ahead of you: %(n)s", n="{n}"),
+        "eta": gettext("Expected wait: %(low)s–%(high)s min", low="{low}", high="{high}"),
         "printing": gettext("Printing your ticket…"),
         "printed": gettext("Please take your printed ticket."),
         "print_failed": gettext(

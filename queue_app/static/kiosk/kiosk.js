@@ -14,7 +14,7 @@
   let checkInTimer = null;
 
   function fmt(template, values) {
-    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+    return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));  // as TabourLive.format
   }
 
   function show(step) {

@@ -93,7 +93,7 @@
       var wait = longest(s);
       var level = wait >= config.target_wait ? "over" : wait >= config.target_wait * 0.75 ? "near" : "ok";
       if (wait > config.target_wait) {
-        alerts.push(t.alert.replace("{service}", name(config.names)).replace("{minutes}", wait).replace("{target}", config.target_wait));
+        alerts.push(window.TabourLive.format(t.alert, { service: name(config.names), minutes: wait, target: config.target_wait }));
       }
       var row = el("tr", { "data-service": config.code, "data-level": level, "data-open": String(!!s.open) });
       row.appendChild(el("td", {}, name(config.names)));

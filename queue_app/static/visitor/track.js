@@ -17,9 +17,7 @@
   let pollTimer = null;
   let refreshing = null;
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
-  }
+  const fill = (template, values) => window.TabourLive.format(template, values);
 
   function show(id, visible) { $(id).hidden = !visible; }
 
