@@ -16,7 +16,7 @@ TRANSLATION_DIRS := $(wildcard queue_app/translations/*)
 PO_FILES    := $(wildcard queue_app/translations/*/*/LC_MESSAGES/messages.po)
 MO_FILES    := $(PO_FILES:.po=.mo)
 
-.PHONY: help run test lint format typecheck pytest bench screenshots translations clean apt-run apt-test
+.PHONY: test-busy help run test lint format typecheck pytest bench screenshots translations clean apt-run apt-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -63,6 +63,15 @@ pytest: apt-test $(VENV)/.installed translations ## Run the test suite (PostgreS
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## Lint, type-check and run every test
+
+RUNS ?= 3
+test-busy: ## The suite RUNS (3) times from a clean clone of HEAD, both cores kept busy (docs/testing.md)
+	@set -e; dir=$$(mktemp -d); git clone -q . $$dir/tabour; burners=""; \
+	for core in 1 2; do $(PYTHON) -c 'while True: pass' & burners="$$burners $$!"; done; \
+	trap 'kill $$burners' EXIT; \
+	for run in $$(seq $(RUNS)); do \
+	  echo "== run $$run of $(RUNS), $$(date +%T)"; (cd $$dir/tabour && CI=true $(MAKE) --no-print-directory test); \
+	done; echo "== $(RUNS) runs passed, $$(date +%T)"; rm -rf $$dir
 
 screenshots: ## Refresh the README's screenshots (docs/screenshots) from the browser tests
 	TABOUR_UPDATE_SCREENSHOTS=1 $(MAKE) pytest PYTEST_ARGS="-m browser"
