@@ -64,7 +64,8 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
 
 def _init_extensions(app: Flask, rt: Runtime) -> None:
     from . import extensions, i18n, staff_login
-    from .realtime import register_namespaces
+    from .metrics import Metrics
+    from .realtime import register_namespaces, socket_clients
     from .realtime.bus import HallBus, channel_for
     from .realtime.publisher import Publisher
 
@@ -85,6 +86,9 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
     register_namespaces(extensions.socketio)
     rt.publisher = Publisher(extensions.socketio, rt.db, rt.catalog)
     rt.bus = bus
+    rt.metrics = Metrics(rt, lambda: socket_clients(extensions.socketio))
+    rt.metrics.time_requests(app)
+    rt.publisher.listeners.append(rt.metrics.observe)
     if bus is not None:
         bus.on_recovered = rt.publisher.resync
 

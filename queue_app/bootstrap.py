@@ -29,8 +29,8 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
     """(settings, first_run). Environment variables override config.yaml's defaults:
     TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
     TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links), TABOUR_PRINT_RETRY_BASE,
-    TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR, TABOUR_BUS_CHANNEL. The environment
-    is read here and nowhere else."""
+    TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR, TABOUR_BUS_CHANNEL,
+    TABOUR_METRICS_TOKEN. The environment is read here and nowhere else."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -51,5 +51,6 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         print_retry_deadline=float(os.environ.get("TABOUR_PRINT_RETRY_DEADLINE") or 180.0),
         print_status_interval=float(os.environ.get("TABOUR_PRINT_STATUS_INTERVAL") or 20.0),
         voice_dir=os.environ.get("TABOUR_VOICE_DIR") or None,
+        metrics_token=os.environ.get("TABOUR_METRICS_TOKEN") or None,
     )
     return settings, first_run

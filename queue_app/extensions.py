@@ -33,6 +33,7 @@ class Runtime:
     signer: TokenSigner
     publisher: Any = None
     bus: Any = None  # realtime.bus.HallBus between processes, when Redis is configured
+    metrics: Any = None  # metrics.Metrics: this app's Prometheus registry
     workers: dict[str, Any] = field(default_factory=dict)
     identities: dict[str, tuple[float, Any]] = field(default_factory=dict)  # web/access.py: token -> who, briefly
 

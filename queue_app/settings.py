@@ -420,6 +420,7 @@ class Settings:
     print_retry_deadline: float = 180.0  # a job not printed by then is given up (staff can reprint)
     print_status_interval: float = 20.0  # seconds between printer status polls
     voice_dir: str | None = None  # a centre's own recorded clips; default <instance>/voice
+    metrics_token: str | None = None  # when set, /metrics asks for it as a bearer token
 
     @property
     def public_url(self) -> str:

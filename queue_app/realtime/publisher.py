@@ -36,8 +36,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_socketio import SocketIO
@@ -47,6 +48,8 @@ from ..services.catalog import Catalog
 from ..services.events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from ..store.database import Database, utcnow
 from ..views import hall
+
+log = logging.getLogger(__name__)
 
 QUEUE_DEBOUNCE = 0.25
 SNAPSHOT_TTL = 1.0
@@ -79,6 +82,7 @@ class Publisher:
         self.catalog = catalog
         self._queue_pending: set[str] = set()
         self._snapshots: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.listeners: list[Callable[[list[Event]], None]] = []  # e.g. metrics.Metrics.observe
 
     def snapshot(self, centre: str) -> dict[str, Any]:
         """The hall snapshot sent to each client on connect, shared by clients connecting within
@@ -95,6 +99,12 @@ class Publisher:
         return snapshot
 
     def publish(self, events: Iterable[Event]) -> None:
+        events = list(events)
+        for listener in self.listeners:
+            try:
+                listener(events)
+            except Exception:  # a listener never stops the screens
+                log.exception("event listener failed")
         for event in events:
             self._snapshots.pop(event.centre, None)
             if isinstance(event, TicketCalled):

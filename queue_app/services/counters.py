@@ -113,7 +113,17 @@ def _called(
     record_event(session, ticket, EventKind.CALLED, now, counter.id, actor.user_id, detail)
     service = centre.service_code(ticket.service_id)
     return counter, [
-        TicketCalled(centre.code, ticket.id, ticket.number, counter.code, service, ticket.tracking_code, False, now),
+        TicketCalled(
+            centre.code,
+            ticket.id,
+            ticket.number,
+            counter.code,
+            service,
+            ticket.tracking_code,
+            False,
+            now,
+            waited=(now - ticket.queued_at).total_seconds(),
+        ),
         ticket_changed(centre, ticket),
         counter_changed(session, centre, counter, ticket),
         QueueChanged(centre.code, (service,)),

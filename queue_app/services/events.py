@@ -18,6 +18,7 @@ class TicketCalled:
     tracking_code: str
     recall: bool
     called_at: datetime
+    waited: float | None = field(default=None, compare=False)  # seconds in the queue, for a call from it
 
 
 @dataclass(frozen=True)

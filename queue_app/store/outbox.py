@@ -98,6 +98,12 @@ def insert_messages(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(_NOTIFICATIONS.insert(), rows)
 
 
+def pending_count(session: Session) -> int:
+    """Messages still to send, all centres (the outbox's backlog)."""
+    query = select(func.count()).select_from(_NOTIFICATIONS).where(_NOTIFICATIONS.c.status == "pending")
+    return int(session.scalar(query) or 0)
+
+
 def messages_of_centre(session: Session, centre_id: int, status: str | None, limit: int) -> Sequence[Any]:
     """A centre's messages, newest first (optionally of one status)."""
     query = select(_NOTIFICATIONS).where(_NOTIFICATIONS.c.centre_id == centre_id)

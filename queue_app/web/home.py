@@ -1,13 +1,16 @@
-"""The landing page (the centres and their screens) and device pairing links."""
+"""The landing page (the centres and their screens), device pairing links, and the probes an operator
+points at each process: /healthz and /metrics."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..extensions import runtime
 from ..services import accounts, audit
+from ..services.accounts import Unauthorized
 from ..store.database import utcnow
 from .access import DEVICE_COOKIE
 
@@ -31,6 +34,17 @@ def health() -> Any:
         checks["bus"] = "ok" if rt.bus.healthy() else "down"
     up = all(state == "ok" for state in checks.values())
     return {"status": "ok" if up else "down", **checks}, 200 if up else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Any:
+    """Prometheus exposition of this process (queue_app/metrics.py); with TABOUR_METRICS_TOKEN set, only
+    for a bearer of that token. Keep it off the public address either way (docs/operations.md)."""
+    rt = runtime()
+    token = rt.settings.metrics_token
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        raise Unauthorized("login_required")
+    return rt.metrics.exposition()
 
 
 @bp.get("/pair/<token>")
