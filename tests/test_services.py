@@ -20,6 +20,7 @@ from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import parse_config
 from queue_app.store import counters as counter_store
+from queue_app.store import tickets as tickets_store
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
 from queue_app.store.models import AuditEntry, Service, StaffEvent, Ticket, TicketEvent, TicketSequence, User
@@ -432,3 +433,20 @@ def test_counter_entries_in_events_match_the_database(database: Database, centre
         built = hall.counter_entry(centre, event.record, event.record, event.clerk, event.ticket)
         assert built == stored, action.__name__
     assert stored["state"] == "idle" and stored["clerk"] and stored["current"] is None
+
+
+def test_a_visitor_leaving_while_called_frees_the_counter(
+    database: Database, centre: CentreCatalog, clerk: Actor
+) -> None:
+    """Before, the counter stayed "calling" a cancelled ticket (found by tests/test_queue_stateful.py)."""
+    issue(database, centre)
+    called = act(database, counters.call_next, centre, "1", clerk, minutes(1))
+    assert called is not None
+    with database.transaction() as session:
+        record = tickets_store.ticket(session, called.id)
+        assert record is not None
+        left, _events = counters.leave(session, centre, record, minutes(2))
+    assert left.status == "cancelled"
+    with database.reading() as session:
+        counter = counter_store.counter(session, centre.counter_id("1"), lock=False)
+    assert counter.state == "idle" and counter.current_ticket_id is None

@@ -27,7 +27,7 @@ from . import audit
 from .catalog import CentreCatalog
 from .events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from .queue_state import counter_services
-from .tickets import record_event
+from .tickets import cancel_ticket, record_event
 
 __all__ = ["Actor", "CounterResult"]
 
@@ -316,3 +316,18 @@ def transfer_ticket(
     detail = {"from": old_service, "to": service, "note": note}
     record_event(session, moved, EventKind.TRANSFERRED, now, counter_id, actor.user_id, detail)
     return moved, (ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))
+
+
+def leave(
+    session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime
+) -> tuple[TicketRecord, tuple[Event, ...]]:
+    """The visitor leaves (from their phone): the ticket is cancelled, and a counter that was calling them
+    is free again, so no counter stays "calling" a ticket that is gone (found by tests/test_queue_stateful.py)."""
+    cancelled, events = cancel_ticket(session, centre, ticket, now)
+    if ticket.status != Status.CALLED or ticket.counter_id is None:
+        return cancelled, events
+    counter = store.counter(session, ticket.counter_id)
+    if counter.current_ticket_id != ticket.id:
+        return cancelled, events
+    counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+    return cancelled, (*events, counter_changed(session, centre, counter, None))

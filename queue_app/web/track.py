@@ -14,7 +14,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ..extensions import runtime
-from ..services import ratings, tickets
+from ..services import counters, ratings, tickets
 from ..services.catalog import CentreCatalog
 from ..store.database import utcnow
 from ..store.records import TicketRecord
@@ -80,7 +80,7 @@ def cancel(tracking_code: str) -> Any:
     with rt.db.transaction() as session:
         ticket = tickets.find_by_tracking_code(session, tracking_code)
         centre = rt.catalog.by_id(ticket.centre_id)
-        ticket, events = tickets.cancel_ticket(session, centre, ticket, utcnow())
+        ticket, events = counters.leave(session, centre, ticket, utcnow())
         status = ticket.status
     publish(events)
     if wants_json():
