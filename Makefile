@@ -9,14 +9,14 @@ HOST        ?= 127.0.0.1
 PORT        ?= 8000
 CONFIG      ?= config.yaml
 # Debian packages: espeak-ng speaks the calls, libraqm shapes Arabic for the printer,
-# chromium drives the browser tests.
+# chromium drives the browser tests; nginx fronts several processes (make cluster).
 APT_RUN     := espeak-ng libraqm0
-APT_TEST    := $(APT_RUN) chromium
+APT_TEST    := $(APT_RUN) chromium nginx
 TRANSLATION_DIRS := $(wildcard queue_app/translations/*)
 PO_FILES    := $(wildcard queue_app/translations/*/*/LC_MESSAGES/messages.po)
 MO_FILES    := $(PO_FILES:.po=.mo)
 
-.PHONY: test-busy help run test lint format typecheck pytest bench screenshots translations clean apt-run apt-test
+.PHONY: cluster test-busy help run test lint format typecheck pytest bench screenshots translations clean apt-run apt-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ translations: $(MO_FILES) ## Compile the translation catalogues
 
 run: apt-run $(VENV)/.installed translations ## Serve the hall on http://$(HOST):$(PORT) (SQLite, one process)
 	$(PY) run.py --config $(CONFIG) --host $(HOST) --port $(PORT)
+
+PROCESSES ?= 2
+cluster: apt-run $(VENV)/.installed translations ## PROCESSES server processes behind nginx on $(PORT) (PostgreSQL + Redis)
+	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+	$(PY) deploy/cluster.py --processes $(PROCESSES) --config $(CONFIG) --port $(PORT)
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(VENV)/bin/ruff check .

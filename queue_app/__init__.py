@@ -42,6 +42,13 @@ def _configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Arabic stays Arabic in JSON
+    if settings.trusted_proxies:
+        # the client's address and scheme as the trusted proxies saw them (Werkzeug's ProxyFix); any
+        # X-Forwarded-For a client writes itself sits further left and is ignored
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
 
 def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:

@@ -421,6 +421,7 @@ class Settings:
     print_status_interval: float = 20.0  # seconds between printer status polls
     voice_dir: str | None = None  # a centre's own recorded clips; default <instance>/voice
     metrics_token: str | None = None  # when set, /metrics asks for it as a bearer token
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are believed (nginx: 1)
 
     @property
     def public_url(self) -> str:
