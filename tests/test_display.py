@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from displays.announcer import wav_seconds
 from tests.support.screenshots import save_screenshot
-from tests.support.server import LiveServer
+from tests.support.server import SMALL_CONFIG, LiveServer
 
 FULL_HD = {"width": 1920, "height": 1080}
 
@@ -161,3 +162,48 @@ def test_screen_recovers_after_server_restart(live_server: LiveServer, browser: 
         page.wait_for_function("document.querySelector('#bodies li .body-waiting').textContent === '1'", timeout=15_000)
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_a_zone_screen_keeps_its_own_calls_after_a_reload(tmp_path: Path, browser: Any) -> None:
+    """Zone A calls far more than zone B; before, a reloaded zone-B screen got the centre's last eight
+    calls (all zone A) and showed "no calls yet" while zone B was calling."""
+    data = yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8"))
+    centre = next(c for c in data["centres"] if c["code"] == "test")
+    centre["zones"].append({"code": "b", "names": {"ar": "الصالة ب", "en": "Hall B", "ur": "ہال ب"}})
+    for counter in centre["counters"]:
+        if counter["code"] in ("5", "6"):
+            counter["zone"] = "b"
+    hall = next(d for d in centre["displays"] if d["code"] == "hall")
+    centre["displays"].append({**hall, "code": "zone-b", "zones": ["b"], "voice": {**hall["voice"], "enabled": False}})
+    config = tmp_path / "zones.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    server = LiveServer(instance=tmp_path / "instance", config=config).start()
+    try:
+        zone_a, zone_b = server.clerk_at("1", "clerk-a"), server.clerk_at("5", "clerk-b")
+        for _ in range(2):
+            issue(server, "medical")
+        for _ in range(12):
+            issue(server, "traffic")
+        called_b = []
+        for _ in range(2):
+            answer = requests.post(f"{server.url}/api/v1/centres/test/counters/5/call-next", headers=zone_b)
+            called_b.append(answer.json()["number"])
+        for _ in range(10):  # zone A's calls are now the centre's last eight
+            assert requests.post(f"{server.url}/api/v1/centres/test/counters/1/call-next", headers=zone_a).ok
+        context, page = open_paired(browser, server, "zone-b")
+        try:
+            page.reload()
+            page.wait_for_function("window.tabourDisplay.events.indexOf('hall_snapshot') >= 0", timeout=15_000)
+            page.wait_for_function(
+                "n => [...document.querySelectorAll('#recent tbody tr')].some(r => r.textContent.includes(n))",
+                arg=called_b[0],
+                timeout=15_000,
+            )
+            rows = page.locator("#recent tbody tr").all_inner_texts()
+            assert all(any(number in row for row in rows) for number in called_b)
+            assert not any("A0" in row for row in rows)  # zone A's numbers stay on zone A's screens
+        finally:
+            context.close()
+    finally:
+        server.stop()

@@ -18,7 +18,7 @@ from .publisher import centre_room, counter_room, zone_room
 class HallNamespace(Namespace):
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
-        self._centre_of: dict[str, str] = {}  # sid -> the centre whose snapshot it gets
+        self._centre_of: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # sid -> (centre, screen's zones)
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
@@ -31,7 +31,7 @@ class HallNamespace(Namespace):
                 join_room(zone_room(centre.code, zone))
             if display.layout == "counter" and display.counter:
                 join_room(counter_room(centre.code, display.counter))
-            snapshot_centre = centre
+            snapshot_centre, zones = centre, tuple(sorted(display.zones))
         elif getattr(current_user, "is_authenticated", False):
             identity = current_user.identity
             wanted = (auth or {}).get("centre") if isinstance(auth, dict) else None
@@ -45,20 +45,20 @@ class HallNamespace(Namespace):
             if centre is None:
                 raise ConnectionRefusedError("other_centre")
             join_room(centre_room(centre.code))
-            snapshot_centre = centre
+            snapshot_centre, zones = centre, None
         else:
             raise ConnectionRefusedError("unauthorized")
         # to this client only: a namespace's emit() without `to` would send it to every connected screen
         sid = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
-        self._centre_of[sid] = snapshot_centre.code
-        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code), room=sid)
+        self._centre_of[sid] = (snapshot_centre.code, zones)
+        self.emit("hall_snapshot", rt.publisher.snapshot(snapshot_centre.code, zones), room=sid)
 
     def on_snapshot(self) -> None:
         """A client asks for the state again (after `resync`: the bus lost messages)."""
         sid = request.sid  # type: ignore[attr-defined]
-        centre = self._centre_of.get(sid)
-        if centre is not None:
-            self.emit("hall_snapshot", runtime().publisher.snapshot(centre), room=sid)
+        asking = self._centre_of.get(sid)
+        if asking is not None:
+            self.emit("hall_snapshot", runtime().publisher.snapshot(*asking), room=sid)
 
     def on_disconnect(self, reason: Any = None) -> None:
         self._centre_of.pop(request.sid, None)  # type: ignore[attr-defined]

@@ -81,21 +81,23 @@ class Publisher:
         self.db = db
         self.catalog = catalog
         self._queue_pending: set[str] = set()
-        self._snapshots: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._snapshots: dict[tuple[str, tuple[str, ...] | None], tuple[float, dict[str, Any]]] = {}
         self.listeners: list[Callable[[list[Event]], None]] = []  # e.g. metrics.Metrics.observe
 
-    def snapshot(self, centre: str) -> dict[str, Any]:
+    def snapshot(self, centre: str, zones: tuple[str, ...] | None = None) -> dict[str, Any]:
         """The hall snapshot sent to each client on connect, shared by clients connecting within
         SNAPSHOT_TTL seconds (after a restart every screen reconnects at once) and dropped as soon as
         this process publishes an event of the centre. With several processes, a snapshot may miss an
-        event published by another process during its last SNAPSHOT_TTL seconds."""
-        cached = self._snapshots.get(centre)
+        event published by another process during its last SNAPSHOT_TTL seconds. A screen passes its
+        zones: its recent calls are those of its zones' counters."""
+        key = (centre, zones)
+        cached = self._snapshots.get(key)
         now = time.monotonic()
         if cached is not None and now - cached[0] < SNAPSHOT_TTL:
             return cached[1]
         with self.db.reading() as session:
-            snapshot = hall.hall_snapshot(session, self.catalog.centre(centre), utcnow())
-        self._snapshots[centre] = (now, snapshot)
+            snapshot = hall.hall_snapshot(session, self.catalog.centre(centre), utcnow(), zones)
+        self._snapshots[key] = (now, snapshot)
         return snapshot
 
     def publish(self, events: Iterable[Event]) -> None:
@@ -106,7 +108,8 @@ class Publisher:
             except Exception:  # a listener never stops the screens
                 log.exception("event listener failed")
         for event in events:
-            self._snapshots.pop(event.centre, None)
+            for key in [key for key in self._snapshots if key[0] == event.centre]:
+                self._snapshots.pop(key, None)
             if isinstance(event, TicketCalled):
                 self._ticket_called(event)
             elif isinstance(event, QueueChanged):

@@ -178,18 +178,23 @@ def counters_summary(
     ]
 
 
-def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CALLS) -> list[dict[str, Any]]:
-    rows = session.execute(
+def recent_calls(
+    session: Session, centre: CentreCatalog, limit: int = RECENT_CALLS, zones: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """The newest calls and recalls, of the whole centre or of the counters in `zones` (a zone's screen
+    must get its own calls: the centre's last eight may all be of another zone)."""
+    query = (
         select(TicketEvent.kind, TicketEvent.at, Ticket.number, Ticket.service_id, Counter.code)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(
             TicketEvent.centre_id == centre.id, TicketEvent.kind.in_((EventKind.CALLED.value, EventKind.RECALLED.value))
         )
-        # newest first along ix_ticket_events_centre_at: ordering by id alone sorted the centre's whole history
-        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
-        .limit(limit)
-    ).all()
+    )
+    if zones is not None:
+        query = query.where(Counter.code.in_([c.code for c in centre.config.counters if c.zone in zones]))
+    # newest first along ix_ticket_events_centre_at: ordering by id alone sorted the centre's whole history
+    rows = session.execute(query.order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(limit)).all()
     calls = []
     for kind, at, number, service_id, counter_code in rows:
         counter = centre.config.counter(counter_code)
@@ -206,14 +211,17 @@ def recent_calls(session: Session, centre: CentreCatalog, limit: int = RECENT_CA
     return calls
 
 
-def hall_snapshot(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, Any]:
+def hall_snapshot(
+    session: Session, centre: CentreCatalog, now: datetime, zones: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """The whole hall for staff and the API; a screen's snapshot carries the recent calls of its zones."""
     return {
         "centre": centre.code,
         "names": centre.config.names.as_dict(),
         "at": iso(now),
         "counters": counters_summary(session, centre, now),
         "services": services_summary(session, centre, now),
-        "recent_calls": recent_calls(session, centre),
+        "recent_calls": recent_calls(session, centre, zones=zones),
     }
 
 
