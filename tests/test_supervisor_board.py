@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
-from tests.support.server import LiveServer
+from tests.support.server import SMALL_CONFIG, LiveServer
 from tests.test_counter_console_browser import issue, shoot, sign_in
 
 
@@ -77,7 +78,7 @@ def test_board_follows_the_hall_and_its_changes_are_audited(
     form.locator('input[value="traffic"]').uncheck()
     form.locator('input[value="residency"]').uncheck()
     form.locator('input[value="medical"]').check()
-    form.locator("button").click()
+    form.locator("button[type=submit]").click()
     text_is(page, '#counters tr[data-counter="2"] summary', "الفحص الطبي")
     hall = requests.get(f"{live_server.url}/api/v1/centres/test/hall", headers=clerk).json()
     assert next(c for c in hall["counters"] if c["code"] == "2")["services"] == ["medical"]
@@ -100,3 +101,50 @@ def test_board_follows_the_hall_and_its_changes_are_audited(
     ]
     assert audited[-1][2] == "ticket:A003"
     context.close()
+
+
+@pytest.mark.browser
+def test_a_counters_service_order_is_shown_kept_and_changed(tmp_path: Path, browser: Any) -> None:
+    """Counter 1 serves residency before traffic. Before, "Apply" posted the centre's order and turned it
+    into traffic-first without anyone asking; now the form lists the counter's order and moves a line."""
+    data = yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8"))
+    centre = next(c for c in data["centres"] if c["code"] == "test")
+    next(c for c in centre["counters"] if c["code"] == "1")["services"] = ["residency", "traffic"]
+    config = tmp_path / "order.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    server = LiveServer(instance=tmp_path / "instance", config=config).start()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en")
+    try:
+        server.add_user("sam", "supervisor", "test")
+        page = context.new_page()
+        sign_in(page, server, "sam", "/supervisor/test")
+        page.wait_for_selector('#live[data-connected="true"]', timeout=15_000)
+
+        def lines() -> list[str]:
+            return page.eval_on_selector_all(
+                'details[data-counter="1"] .service-line', "nodes => nodes.map(n => n.dataset.service)"
+            )
+
+        api = server.staff("sam-api", "supervisor")
+
+        def served() -> list[str]:
+            hall = requests.get(f"{server.url}/api/v1/centres/test/hall", headers=api)
+            return next(c["services"] for c in hall.json()["counters"] if c["code"] == "1")
+
+        page.click('details[data-counter="1"] summary')
+        assert lines()[:2] == ["residency", "traffic"]
+        page.click('details[data-counter="1"] button[type=submit]')
+        page.wait_for_selector('details[data-counter="1"] button[type=submit]:not([disabled])', timeout=15_000)
+        assert served() == ["residency", "traffic"]  # applying without a change changes nothing
+
+        page.click('details[data-counter="1"] .service-line[data-service="traffic"] button.earlier')
+        assert lines()[:2] == ["traffic", "residency"]
+        page.click('details[data-counter="1"] button[type=submit]')
+        page.wait_for_function(
+            "() => document.querySelector('details[data-counter=\"1\"] summary').textContent.startsWith('Traffic')",
+            timeout=15_000,
+        )
+        assert served() == ["traffic", "residency"]
+    finally:
+        context.close()
+        server.stop()

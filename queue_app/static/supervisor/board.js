@@ -121,10 +121,53 @@
     alerts.forEach(function (text) { box.appendChild(el("p", { class: "alert", role: "alert" }, text)); });
   }
 
+  function servicesForm(code, c) {
+    // the counter's services first, in the order it serves them (the order call-next follows), then
+    // the others; the arrows move one up or down and the form posts them in this order
+    var form = el("form", { class: "services-form" });
+    var ordered = c.services.concat(data.services.map(function (s) { return s.code; }).filter(function (s) {
+      return c.services.indexOf(s) < 0;
+    }));
+    ordered.forEach(function (serviceCode) {
+      var config = data.services.filter(function (x) { return x.code === serviceCode; })[0];
+      if (!config) return;
+      var line = el("div", { class: "service-line", "data-service": serviceCode });
+      var label = el("label");
+      var box = el("input", { type: "checkbox", name: "services", value: serviceCode });
+      box.checked = c.services.indexOf(serviceCode) >= 0;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + name(config.names)));
+      line.appendChild(label);
+      [["earlier", "▲", -1], ["later", "▼", 1]].forEach(function (move) {
+        var button = el("button", { type: "button", class: "move " + move[0], "aria-label": t[move[0]] + ": " + name(config.names), title: t[move[0]] }, move[1]);
+        button.addEventListener("click", function () {
+          var sibling = move[2] < 0 ? line.previousElementSibling : line.nextElementSibling;
+          if (!sibling || !sibling.classList.contains("service-line")) return;
+          form.insertBefore(move[2] < 0 ? line : sibling, move[2] < 0 ? sibling : line);
+          button.focus();
+        });
+        line.appendChild(button);
+      });
+      form.appendChild(line);
+    });
+    var apply = el("button", { type: "submit", class: "btn" }, t.apply);
+    form.appendChild(apply);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      apply.disabled = true;
+      post(data.urls.counter.replace("__C__", encodeURIComponent(code)), new FormData(form)).then(function () { apply.disabled = false; });
+    });
+    return form;
+  }
+
   function renderCounters() {
     var body = document.querySelector("#counters tbody");
     var open = {};
-    body.querySelectorAll("details[open]").forEach(function (d) { open[d.dataset.counter] = true; });
+    var drafts = {};
+    body.querySelectorAll("details[open]").forEach(function (d) {
+      open[d.dataset.counter] = true;
+      drafts[d.dataset.counter] = d.querySelector("form");
+    });
     body.textContent = "";
     order.forEach(function (code) {
       var c = counters[code];
@@ -144,23 +187,8 @@
         var config = data.services.filter(function (x) { return x.code === s; })[0];
         return config ? name(config.names) : s;
       }).join(" · ") || t.none));
-      var form = el("form", { class: "services-form" });
-      data.services.forEach(function (config) {
-        var label = el("label");
-        var box = el("input", { type: "checkbox", name: "services", value: config.code });
-        box.checked = c.services.indexOf(config.code) >= 0;
-        label.appendChild(box);
-        label.appendChild(document.createTextNode(" " + name(config.names)));
-        form.appendChild(label);
-      });
-      var apply = el("button", { type: "submit", class: "btn" }, t.apply);
-      form.appendChild(apply);
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        apply.disabled = true;
-        post(data.urls.counter.replace("__C__", encodeURIComponent(code)), new FormData(form)).then(function () { apply.disabled = false; });
-      });
-      details.appendChild(form);
+      // an open form is a supervisor's draft: kept as it is while the board redraws around it
+      details.appendChild(drafts[code] || servicesForm(code, c));
       cell.appendChild(details);
       row.appendChild(cell);
       body.appendChild(row);
