@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
 
     from queue_app import create_app, first_run
-    from queue_app.bootstrap import settings_from_environment
+    from queue_app.bootstrap import follow_served_address, settings_from_environment
     from queue_app.settings import ConfigError
 
     if args.public_url:
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"config error in {args.config}: {error}", file=sys.stderr)
         return 2
+    if not args.public_url and not os.environ.get("TABOUR_PUBLIC_URL"):
+        settings = follow_served_address(settings, args.host, args.port)
     # The database is migrated by a short-lived child process: Alembic, Mako and the migration scripts
     # (~30 MB) would otherwise stay resident in the server for its whole life (docs/benchmarks.md).
     migration = subprocess.run(

@@ -55,3 +55,22 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         trusted_proxies=int(os.environ.get("TABOUR_TRUSTED_PROXIES") or 0),
     )
     return settings, first_run
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def follow_served_address(settings: Settings, host: str, port: int) -> Settings:
+    """A public URL on this machine's loopback (the sample config's) follows the address actually served,
+    so `make run PORT=8100` prints links that work; a real public address (a domain, the hall's LAN
+    address) is kept as configured."""
+    from dataclasses import replace
+    from urllib.parse import urlsplit
+
+    configured = urlsplit(settings.hall.server.public_url)
+    if configured.hostname not in LOOPBACK or configured.port == port:
+        return settings
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    served = f"{configured.scheme or 'http'}://{shown if ':' not in shown else f'[{shown}]'}:{port}"
+    server = settings.hall.server.model_copy(update={"public_url": served})
+    return replace(settings, hall=settings.hall.model_copy(update={"server": server}))
