@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
+from .domain.errors import QueueError
 from .extensions import runtime
 from .services import accounts, audit
 from .store.database import utcnow
+
+
+class AdminGroup(click.Group):
+    """Admin commands whose refusals (a user that exists, an unknown centre) read as one translated line
+    with exit status 1, never as a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except QueueError as error:
+            from .i18n import LANGUAGES
+            from .web.errors import message_for
+
+            # in the terminal's language when Tabour speaks it (LANG=ar_KW.UTF-8), else English
+            lang = (os.environ.get("LANG") or "en")[:2]
+            with current_app.test_request_context(query_string={"lang": lang if lang in LANGUAGES else "en"}):
+                message = message_for(error.code, error.params)
+            raise click.ClickException(message) from None
 
 
 def register(app: Flask) -> None:
@@ -17,7 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(devices)
 
 
-@click.group()
+@click.group(cls=AdminGroup)
 def users() -> None:
     """Staff accounts."""
 
@@ -52,7 +72,7 @@ def add_user(username: str, role: str, centre_code: str | None) -> None:
         click.echo(f"password (shown once): {password}")
 
 
-@click.group()
+@click.group(cls=AdminGroup)
 def devices() -> None:
     """Kiosks and hall screens."""
 
