@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 
 from ..extensions import runtime
 from ..services import accounts, audit
@@ -22,6 +22,14 @@ PAIRING_COOKIE_DAYS = 3650
 @bp.get("/")
 def index() -> str:
     return render_template("home.html", centres=list(runtime().catalog.centres.values()))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for it on every page; the pages also link it."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.get("/healthz")
