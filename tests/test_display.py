@@ -200,6 +200,9 @@ def test_a_zone_screen_keeps_its_own_calls_after_a_reload(tmp_path: Path, browse
                 arg=called_b[0],
                 timeout=15_000,
             )
+            # its waiting panel lists the bodies its counters serve, not the whole centre
+            assert page.locator("#bodies li").count() == 1
+            assert "Interior" not in page.locator("#bodies").inner_text()
             rows = page.locator("#recent tbody tr").all_inner_texts()
             assert all(any(number in row for row in rows) for number in called_b)
             assert not any("A0" in row for row in rows)  # zone A's numbers stay on zone A's screens

@@ -102,6 +102,14 @@ def page(centre: str, code: str) -> Any:
     languages = list(display.languages)
     voice_languages = [lang for lang in display.voice.languages] if display.voice.enabled else []
     centre_config = entry.config
+    # the waiting panel shows the bodies served in the screen's zones (a zone-B screen listed the whole
+    # centre and cut zone B's own bodies off); a zone without counters shows them all
+    served = {s for c in centre_config.counters if c.zone in display.zones for s in c.services}
+    bodies = [
+        {"code": b.code, "names": b.names.as_dict(), "services": shown}
+        for b in centre_config.bodies
+        if (shown := [s.code for s in b.services if not served or s.code in served])
+    ]
     config: dict[str, Any] = {
         "centre": entry.code,
         "names": centre_config.names.as_dict(),
@@ -120,10 +128,7 @@ def page(centre: str, code: str) -> Any:
             for c in centre_config.counters
             if c.zone in display.zones
         ],
-        "bodies": [
-            {"code": b.code, "names": b.names.as_dict(), "services": [s.code for s in b.services]}
-            for b in centre_config.bodies
-        ],
+        "bodies": bodies,
         "token": token,
         "labels": _labels(languages),
         "rtl": sorted(RTL_LANGUAGES),
