@@ -22,6 +22,7 @@ import struct
 import subprocess
 import tempfile
 import wave
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ SENTENCES = {
 # espeak-ng voice and speed (words per minute) per language.
 ESPEAK_VOICES = {"ar": ("ar", 135), "en": ("en-gb", 145), "ur": ("ur", 135)}
 # How the Latin ticket prefix letter is said; espeak otherwise reads a bare Latin letter poorly in ar/ur.
+# Every letter has its own name in each language: Arabic has no "p", and "بي" for both B and P made
+# B012 and P012 sound the same; P is "پي" (espeak-ng's Arabic voice says it with a p). A centre may
+# rename letters (config.yaml `server.letter_names`).
 LETTER_NAMES = {
     "ar": dict(
         zip(
@@ -61,7 +65,7 @@ LETTER_NAMES = {
                 "إم",
                 "إن",
                 "أو",
-                "بي",
+                "پي",
                 "كيو",
                 "آر",
                 "إس",
@@ -144,10 +148,20 @@ class Call:
 class Announcer:
     """Makes and caches call audio. `cache_dir` is under the instance folder; `voice_dir` holds packs."""
 
-    def __init__(self, cache_dir: Path | str, voice_dir: Path | str, espeak: str | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path | str,
+        voice_dir: Path | str,
+        espeak: str | None = None,
+        letter_names: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.cache_dir = Path(cache_dir)
         self.voice_dir = Path(voice_dir)
         self.espeak = espeak or shutil.which("espeak-ng") or "espeak-ng"
+        self.letter_names = {
+            lang: {**LETTER_NAMES.get(lang, {}), **(letter_names or {}).get(lang, {})}
+            for lang in sorted(set(LETTER_NAMES) | set(letter_names or {}))
+        }
 
     # -- public -------------------------------------------------------------------------------------
     def call_audio(self, lang: str, number: str, counter: str) -> Path:
@@ -181,7 +195,8 @@ class Announcer:
 
     # -- espeak-ng ----------------------------------------------------------------------------------
     def _espeak_id(self) -> str:
-        return f"espeak:{self.espeak}:{ESPEAK_VOICES}"
+        letters = sorted((lang, sorted(names.items())) for lang, names in self.letter_names.items())
+        return f"espeak:{self.espeak}:{ESPEAK_VOICES}:{letters}"
 
     def _say_number(self, call: Call) -> str:
         match = NUMBER.match(call.number)
@@ -189,11 +204,11 @@ class Announcer:
         letter, digits = match.groups()
         spoken = str(int(digits))
         if letter:
-            spoken = f"{LETTER_NAMES.get(call.lang, {}).get(letter, letter)} {spoken}"
+            spoken = f"{self.letter_names.get(call.lang, {}).get(letter, letter)} {spoken}"
         return spoken
 
     def _say_code(self, lang: str, code: str) -> str:
-        names = LETTER_NAMES.get(lang, {})
+        names = self.letter_names.get(lang, {})
         return " ".join(names.get(ch.upper(), ch) if ch.isalpha() else ch for ch in re.findall(r"[A-Za-z]|\d+", code))
 
     def _espeak(self, call: Call) -> bytes:

@@ -288,6 +288,10 @@ class Notifications(_Strict):
 class Server(_Strict):
     public_url: str = "http://127.0.0.1:8000"
     default_language: Language = "ar"
+    # how the hall's voice says a prefix letter, per language, over the defaults: {ar: {P: "پي"}}
+    letter_names: dict[
+        Language, dict[Annotated[str, Field(pattern=r"^[A-Z]$")], Annotated[str, Field(min_length=1, max_length=40)]]
+    ] = {}
 
 
 class HallConfig(_Strict):

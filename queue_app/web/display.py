@@ -48,7 +48,8 @@ def announcer() -> Announcer:
         settings = runtime().settings
         instance = Path(settings.instance_path)
         voice_dir = settings.voice_dir or instance / "voice"
-        app.extensions["tabour_announcer"] = Announcer(instance / "voice-cache", voice_dir)
+        letters = {str(lang): names for lang, names in settings.hall.server.letter_names.items()}
+        app.extensions["tabour_announcer"] = Announcer(instance / "voice-cache", voice_dir, letter_names=letters)
     return app.extensions["tabour_announcer"]  # type: ignore[no-any-return]
 
 
