@@ -45,3 +45,8 @@ def test_urdu_is_drawn_and_the_page_has_an_icon(live_server: LiveServer, browser
         context.close()
     icon = requests.get(f"{live_server.url}/favicon.ico", timeout=30)
     assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")
+
+
+def test_the_home_page_names_devices_by_their_names(live_server: LiveServer) -> None:
+    page = requests.get(f"{live_server.url}/?lang=ar", timeout=30).text
+    assert "شاشة الصالة" in page and "جهاز التذاكر ١" in page  # names from config.yaml, not codes
