@@ -74,3 +74,9 @@ def follow_served_address(settings: Settings, host: str, port: int) -> Settings:
     served = f"{configured.scheme or 'http'}://{shown if ':' not in shown else f'[{shown}]'}:{port}"
     server = settings.hall.server.model_copy(update={"public_url": served})
     return replace(settings, hall=settings.hall.model_copy(update={"server": server}))
+
+
+def terminal_language(supported: tuple[str, ...]) -> str:
+    """The language of the admin's terminal (LANG=ar_KW.UTF-8 -> ar) when Tabour speaks it, else English."""
+    lang = (os.environ.get("LANG") or "en")[:2]
+    return lang if lang in supported else "en"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -22,12 +21,11 @@ class AdminGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QueueError as error:
+            from .bootstrap import terminal_language
             from .i18n import LANGUAGES
             from .web.errors import message_for
 
-            # in the terminal's language when Tabour speaks it (LANG=ar_KW.UTF-8), else English
-            lang = (os.environ.get("LANG") or "en")[:2]
-            with current_app.test_request_context(query_string={"lang": lang if lang in LANGUAGES else "en"}):
+            with current_app.test_request_context(query_string={"lang": terminal_language(tuple(LANGUAGES))}):
                 message = message_for(error.code, error.params)
             raise click.ClickException(message) from None
 

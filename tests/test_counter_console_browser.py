@@ -55,6 +55,13 @@ class HallListener:
         raise AssertionError(f"no ticket_called for {number} (recall={recall}): {self.calls}")
 
 
+# form controls a screen reader would announce without a name (no label, no aria-label)
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter((c) => !c.closest('label') && !c.getAttribute('aria-label'))
+  .filter((c) => !(c.id && document.querySelector(`label[for="${c.id}"]`)))
+  .map((c) => c.id || c.name)"""
+
+
 def sign_in(page: Any, server: LiveServer, username: str, path: str) -> None:
     page.goto(server.url + path)
     assert "/login" in page.url
@@ -87,6 +94,7 @@ def test_clerk_works_the_counter_and_the_hall_screen_shows_the_call(
     page.wait_for_selector('#live[data-connected="true"]')
     assert page.locator("#counter-state").get_attribute("data-state") == "idle"
     assert page.locator('#counts tr[data-service="traffic"] .waiting').inner_text() == "3"
+    assert page.evaluate(UNNAMED_CONTROLS) == []  # every field says what it is to a screen reader
 
     # Call next with the keyboard shortcut shown on the button.
     assert page.locator("#btn-call-next kbd").inner_text() == "N"
