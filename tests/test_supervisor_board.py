@@ -148,3 +148,29 @@ def test_a_counters_service_order_is_shown_kept_and_changed(tmp_path: Path, brow
     finally:
         context.close()
         server.stop()
+
+
+@pytest.mark.browser
+def test_people_waiting_with_no_counter_open_raise_an_alert(live_server: LiveServer, browser: Any) -> None:
+    """Before, such a queue showed an expected wait and raised nothing, while its wait could only grow."""
+    live_server.add_user("sam", "supervisor", "test")
+    issuer = live_server.staff("issuer", "supervisor", "test")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en")
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, "sam", "/supervisor/test?lang=en")
+        page.wait_for_selector('#live[data-connected="true"]', timeout=15_000)
+        issue(live_server, issuer, "medical")
+        text_is(page, row("medical") + " .eta", "No counter open")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#alerts p')].some(p => p.textContent.includes('no open counter'))",
+            timeout=15_000,
+        )
+        live_server.clerk_at("6", "nurse")  # counter 6 serves medical: the alert goes
+        page.wait_for_function(
+            "() => ![...document.querySelectorAll('#alerts p')].some(p => p.textContent.includes('no open counter'))",
+            timeout=15_000,
+        )
+        assert page.locator(row("medical") + " .eta").inner_text() != "No counter open"
+    finally:
+        context.close()

@@ -92,7 +92,11 @@
       var s = services[config.code] || { waiting: 0, longest_wait_minutes: 0, open: true, received: Date.now() };
       var wait = longest(s);
       var level = wait >= config.target_wait ? "over" : wait >= config.target_wait * 0.75 ? "near" : "ok";
-      if (wait > config.target_wait) {
+      var unserved = s.waiting > 0 && serving(config.code).length === 0;
+      if (unserved) {  // people wait and no open counter serves them: their wait only grows
+        alerts.push(window.TabourLive.format(t.unserved, { service: name(config.names), waiting: s.waiting }));
+        level = "over";
+      } else if (wait > config.target_wait) {
         alerts.push(window.TabourLive.format(t.alert, { service: name(config.names), minutes: wait, target: config.target_wait }));
       }
       var row = el("tr", { "data-service": config.code, "data-level": level, "data-open": String(!!s.open) });
@@ -101,7 +105,8 @@
       row.appendChild(el("td", { class: "waiting" }, s.waiting));
       row.appendChild(el("td", { class: "longest" }, wait + " " + t.min));
       row.appendChild(el("td", {}, config.target_wait + " " + t.min));
-      row.appendChild(el("td", { class: "eta" }, s.eta_minutes === undefined ? t.none : s.eta_minutes + " " + t.min));
+      // no counter serves it: an expected wait would be a guess, say so instead
+      row.appendChild(el("td", { class: "eta" }, unserved ? t.no_counter : s.eta_minutes === undefined ? t.none : s.eta_minutes + " " + t.min));
       row.appendChild(el("td", { class: "serving" }, serving(config.code).join(", ") || t.none));
       var cell = el("td");
       var button = el("button", { class: "btn " + (s.open ? "btn-warn" : "btn-primary"), type: "button", "data-intake": config.code }, s.open ? t.close : t.reopen);
