@@ -160,6 +160,13 @@ def test_clerk_works_the_counter_and_the_hall_screen_shows_the_call(
     shoot(page, artifacts, "counter-paused")
     page.keyboard.press("p")
     page.wait_for_function("document.getElementById('counter-state').dataset.state === 'idle'")
+    # from the keyboard alone: P chooses the reason list, Enter pauses (the README's shortcut)
+    page.keyboard.press("p")
+    assert page.evaluate("document.activeElement.id") == "pause-reason-select"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('counter-state').dataset.state === 'paused'")
+    page.keyboard.press("p")
+    page.wait_for_function("document.getElementById('counter-state').dataset.state === 'idle'")
 
     # The API sees what the page did.
     hall = requests.get(f"{live_server.url}/api/v1/centres/test/hall", headers=staff).json()

@@ -155,6 +155,11 @@
     var tag = event.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
       if (event.key === "Escape") event.target.blur();
+      // Enter in a list (P, then Enter: pause for the chosen reason) sends its form as in a text field
+      if (tag === "SELECT" && event.key === "Enter" && event.target.form) {
+        event.preventDefault();
+        event.target.form.requestSubmit();
+      }
       return;
     }
     var action = keys[event.code];
