@@ -143,6 +143,7 @@ def test_clerk_works_the_counter_and_the_hall_screen_shows_the_call(
     listener.wait_for("A001")
     page.keyboard.press("d")
     page.wait_for_selector("#no-ticket", state="visible")
+    assert page.locator("#flash").inner_text() == "A001: تمت الخدمة."  # the clerk is told what happened
     page.keyboard.press("n")
     page.wait_for_function(SHOWS % "A003")
     page.keyboard.press("s")

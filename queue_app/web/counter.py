@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import logout_user
 
 from ..domain.errors import QueueError
@@ -150,14 +150,33 @@ def run_action(centre: str, code: str, action: str) -> Any:
         result = counter_actions.ACTIONS[action](db, entry, code, actor_for(who), now, form)
         state = console_state(db, entry, code, now)
     _publish(result.events)
-    notice = None
-    if action == "call-next" and result.ticket is None:
-        notice = gettext("Nobody is waiting for this counter's services.")
+    notice = _notice(entry, action, result.ticket)
     if wants_json():
         return jsonify({"state": state, "notice": notice})
     if notice:
         flash(notice, "info")
     return redirect(url_for("counter.page", centre=centre))
+
+
+def _notice(entry: CentreCatalog, action: str, ticket: Any) -> str | None:
+    """What the clerk is told after an action that ends or moves a visit: it happened, to whom."""
+    if action == "call-next" and ticket is None:
+        return gettext("Nobody is waiting for this counter's services.")
+    if ticket is None:
+        return None
+    number = ticket.number
+    if action == "complete":
+        return gettext("%(number)s: served.", number=number)
+    if action == "no-show":
+        return gettext("%(number)s: marked absent.", number=number)
+    if action == "transfer":
+        service = entry.service(entry.service_code(ticket.service_id)).names.get(str(get_locale() or "ar"))
+        return gettext("%(number)s: sent to %(service)s.", number=number, service=service)
+    if action == "park":
+        return gettext("%(number)s: parked. Call it back from the list when the visitor returns.", number=number)
+    if action == "requeue":
+        return gettext("%(number)s: back in line.", number=number)
+    return None
 
 
 @bp.errorhandler(QueueError)
