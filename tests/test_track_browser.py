@@ -51,6 +51,8 @@ def test_live_call_your_turn_and_rating(live_server: LiveServer, browser, artifa
     assert requests.post(call, headers=clerk).json()["number"] == mine["number"]
     page.wait_for_selector("#turn:not([hidden])", timeout=15000)  # how fast: bench/fanout.py measures it
     assert page.inner_text("#turn-counter") == "Please go to Counter 1"
+    # the dialog has a name a screen reader says (its title), and what to do as its description
+    assert page.get_by_role("alertdialog", name="Your turn").is_visible()
     shot(page, artifacts, "track-turn-en")
     page.click("#turn-ok")
     # the clerk calls again (the visitor did not come): the phone alerts again, at the moment it matters
@@ -60,6 +62,12 @@ def test_live_call_your_turn_and_rating(live_server: LiveServer, browser, artifa
     page.click("#turn-ok")
     assert requests.post(f"{server.url}/api/v1/centres/test/counters/1/complete", headers=clerk).status_code == 200
     page.wait_for_selector("#rating:not([hidden])", timeout=15000)
+    # big enough to touch: every star and language link is at least 44 px on each side
+    sizes = page.eval_on_selector_all(
+        ".stars label, .langs a",
+        "nodes => nodes.map(n => { const r = n.getBoundingClientRect(); return [r.width, r.height]; })",
+    )
+    assert sizes and all(w >= 44 and h >= 44 for w, h in sizes), sizes
     page.click(".stars label:nth-of-type(4)")
     page.fill("#comment", "Quick and kind")
     shot(page, artifacts, "track-rating-en")
