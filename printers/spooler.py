@@ -41,10 +41,14 @@ class RetryPolicy:
         return attempts >= self.max_attempts or now - job.created_at >= self.deadline
 
 
-LEASE = 120.0
-"""Seconds a claimed job is held by its sender; after that (the sender died) it is due again. Longer
-than twice any backoff, so a store can tell a job in flight (due beyond ``LEASE / 2``) from one waiting
-for its next try (see ``SqlJobStore.due_now``)."""
+def lease_for(retry: RetryPolicy) -> float:
+    """Seconds a claimed job is held by its sender; after that (the sender died) it is due again.
+
+    At least 60 s (four times the longest send: a print agent has 15 s to acknowledge) and twice the
+    longest backoff plus 10 s, so a store can tell a job in flight (due beyond half the lease) from one
+    waiting for its next try (see ``SqlJobStore.due_now``): 70 s with the default policy, 60 s with the
+    tests' fast retries."""
+    return max(60.0, 2 * retry.max_delay + 10.0)
 
 
 class Spooler:
@@ -63,8 +67,7 @@ class Spooler:
         self.store = store
         self.backend_for = backend_for
         self.retry = retry or RetryPolicy()
-        if self.retry.max_delay >= LEASE / 2:
-            raise ValueError(f"retry max_delay must stay under {LEASE / 2} s (half the claim lease)")
+        self.lease = lease_for(self.retry)
         self.on_change = on_change
         self.clock = clock
         self.idle_poll = idle_poll
@@ -123,7 +126,7 @@ class Spooler:
         return len(due)
 
     def _attempt(self, job: PrintJob) -> None:
-        if not self.store.claim(job.id, self.clock(), self.clock() + LEASE):
+        if not self.store.claim(job.id, self.clock(), self.clock() + self.lease):
             return  # printed, failed or taken by another sender meanwhile: never send a job twice
         current = self.store.get(job.id)
         if current is None or current.status is not JobStatus.PENDING:

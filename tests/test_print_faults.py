@@ -197,7 +197,7 @@ def test_kill_9_under_load_loses_no_ticket_and_no_print_job(tmp_path: Path, post
             assert stored[str(ticket["tracking_code"])][1] in jobs, f"ticket {ticket['number']} has no print job"
         codes = {str(t["tracking_code"]).encode() for t in acknowledged}
         # the survivor prints what the killed process left (reserved jobs are rendered after 10 s)
-        # (a job the killed process had claimed waits out its 120 s lease)
+        # (a job the killed process had claimed waits out its lease: 60 s with these fast retries)
         wait_for(lambda: codes <= {code for data in printer.jobs for code in codes if code in data}, timeout=240)
     finally:
         stop.set()

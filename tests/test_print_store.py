@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from printers import JobStatus, PrintJob, RetryPolicy, Spooler
 from printers.backends import MemoryBackend
-from printers.spooler import LEASE
+from printers.spooler import lease_for
 from queue_app.services.catalog import Catalog
 from queue_app.services.print_store import SqlJobStore
 from queue_app.store.database import Database
@@ -41,15 +41,16 @@ def test_a_printer_coming_back_never_frees_a_job_in_flight(database: Database, c
     process) makes jobs waiting for a retry due, but process B must not be able to claim A's job.
     Before, B sent it again: 13 printouts for 12 tickets in a busy run of the two-process test."""
     centre = catalog.centre("test").id
-    in_a, in_b = SqlJobStore(database, "test/k1", centre), SqlJobStore(database, "test/k1", centre)
+    lease = lease_for(RetryPolicy())  # the longest backoff: 30 s
+    in_a, in_b = SqlJobStore(database, "test/k1", centre, lease), SqlJobStore(database, "test/k1", centre, lease)
     now = 1000.0
     sending = PrintJob.new("test/k1", b"in flight", now)
     waiting = PrintJob.new("test/k1", b"waiting for a retry", now)
     in_a.add(sending)
     in_a.add(waiting)
-    assert in_a.claim(sending.id, now, now + LEASE)
+    assert in_a.claim(sending.id, now, now + lease)
     in_a.mark_attempt_failed(waiting.id, "printer off", now + 30)  # the longest backoff
 
     in_b.due_now(now + 1)
-    assert not in_b.claim(sending.id, now + 1, now + 1 + LEASE)
-    assert in_b.claim(waiting.id, now + 1, now + 1 + LEASE)
+    assert not in_b.claim(sending.id, now + 1, now + 1 + lease)
+    assert in_b.claim(waiting.id, now + 1, now + 1 + lease)

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from printers import JobStatus, PrintJob
-from printers.spooler import LEASE
 
 from ..store import models
 from ..store.database import Database
@@ -52,10 +51,11 @@ class SqlJobStore:
     caller say which ticket a job about to be added prints, since the protocol's ``add`` takes only a job.
     """
 
-    def __init__(self, db: Database, key: str, centre_id: int) -> None:
+    def __init__(self, db: Database, key: str, centre_id: int, lease: float = 70.0) -> None:
         self.db = db
         self.key = key
         self.centre_id = centre_id
+        self.lease = lease  # the spoolers' claim lease (printers.spooler.lease_for): due_now spares claimed jobs
         self.ticket_ids: dict[str, int] = {}
 
     @staticmethod
@@ -183,7 +183,7 @@ class SqlJobStore:
 
     def due_now(self, now: float) -> None:
         """Make this printer's jobs waiting for a retry due at once (its printer or agent just came back).
-        A job in flight is left alone: its claim moved it ``LEASE`` ahead, beyond any backoff, and making it
+        A job in flight is left alone: its claim moved it a lease ahead, beyond any backoff, and making it
         due would let another process send it a second time."""
         with self.db.transaction() as session:
             session.execute(
@@ -191,7 +191,7 @@ class SqlJobStore:
                 .where(
                     models.PrintJob.printer_key == self.key,
                     models.PrintJob.status == JobStatus.PENDING.value,
-                    models.PrintJob.next_try_at < naive_utc(now + LEASE / 2),
+                    models.PrintJob.next_try_at < naive_utc(now + self.lease / 2),
                 )
                 .values(next_try_at=naive_utc(now))
             )

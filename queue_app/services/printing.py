@@ -33,6 +33,7 @@ from printers import (
     render_ticket,
 )
 from printers.errors import PrinterError
+from printers.spooler import lease_for
 
 from ..domain.calendar import local_time
 from ..domain.eta import Estimate
@@ -196,7 +197,7 @@ class PrintWorker:
                 if kiosk.printer is None:
                     continue
                 key = printer_key(centre.code, kiosk.code)
-                store = SqlJobStore(self.db, key, centre.id)
+                store = SqlJobStore(self.db, key, centre.id, lease_for(self.retry))
                 spooler = Spooler(
                     store,
                     self._backend_for,
