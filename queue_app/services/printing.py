@@ -235,16 +235,20 @@ class PrintWorker:
         return job_id
 
     def submit_ticket(
-        self, centre: CentreCatalog, job_id: str | None, ticket_id: int, ahead: tuple[int, Estimate] | None = None
+        self,
+        centre: CentreCatalog,
+        kiosk_code: str,
+        job_id: str | None,
+        ticket_id: int,
+        ahead: tuple[int, Estimate] | None = None,
     ) -> dict[str, Any]:
         """Gather the printout of a committed ticket's reserved job and return at once: rendering (a few
         ms of CPU) and sending happen in the background, so the kiosk's request never waits on the printer."""
         if job_id is None:
             return {"job": None, "status": "no_printer"}
         with self.db.reading() as session:
-            key = session.scalar(select(models.PrintJob.printer_key).where(models.PrintJob.id == job_id))
             printout = printout_for(session, centre, ticket_id, self.texts, self.tracking_url, ahead)
-        printer = self.printers[str(key)]
+        printer = self.printers[printer_key(centre.code, kiosk_code)]
         threading.Thread(target=self._render, args=(printer, job_id, printout), daemon=True).start()
         return {"job": job_id, "status": "queued"}
 

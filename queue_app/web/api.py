@@ -125,7 +125,9 @@ def issue(centre: str) -> Any:
         )
     publish(issued.events)
     if printing is not None:
-        body["print"] = printing.submit_ticket(entry, job_id, issued.ticket.id, (issued.position, issued.eta))
+        body["print"] = printing.submit_ticket(
+            entry, str(kiosk), job_id, issued.ticket.id, (issued.position, issued.eta)
+        )
     return jsonify(body), 201
 
 
