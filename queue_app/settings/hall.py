@@ -1,97 +1,27 @@
-"""config.yaml -> validated, frozen settings; every error names the path of the offending entry.
-
-Pydantic does the type checking (unknown keys are refused); the cross-references pydantic cannot see
-(duplicate prefixes, a counter naming a missing service, ...) are checked here with the same paths.
-"""
+"""The hall in config.yaml: centres, their bodies, services, counters, zones, screens, kiosks and printers,
+the rules of their queues, and the deployment's messages to visitors. Cross-references pydantic cannot
+see are checked in `check_references`, with the same paths."""
 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
-from datetime import time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from printers.backends import check_config as check_printer_config
 from printers.errors import PrinterConfigError
 
-Language = Literal["ar", "en", "ur"]
-LANGUAGES: tuple[str, ...] = ("ar", "en", "ur")
-RTL_LANGUAGES = frozenset({"ar", "ur"})
-Day = Literal["sat", "sun", "mon", "tue", "wed", "thu", "fri"]
-DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
-Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=32)]
-CounterCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$", max_length=16)]
+from .calendar import Shift
+from .common import Code, ConfigError, CounterCode, Language, Names, Strict
 
 
-class ConfigError(Exception):
-    """config.yaml is wrong; `path` names the bad entry, e.g. centres[0].counters[3].services[1]."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}" if path else message)
-        self.path = path
-        self.message = message
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Names(_Strict):
-    """A name in each language; Arabic is required, the others fall back to it."""
-
-    ar: str
-    en: str | None = None
-    ur: str | None = None
-
-    def get(self, lang: str) -> str:
-        return getattr(self, lang, None) or self.en or self.ar
-
-    def as_dict(self) -> dict[str, str]:
-        return {lang: self.get(lang) for lang in LANGUAGES}
-
-
-def _parse_time(value: Any) -> time:
-    if isinstance(value, int):  # YAML 1.1 reads 07:30 unquoted as sexagesimal minutes
-        return time(value // 60, value % 60)
-    if value == "24:00":  # the end of the day, for a shift that runs until midnight
-        return time.max
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value):
-        hours, minutes = map(int, value.split(":"))
-        if hours < 24 and minutes < 60:
-            return time(hours, minutes)
-    raise ValueError('expected a time as "HH:MM" (00:00 to 24:00)')
-
-
-class Shift(_Strict):
-    code: Code
-    names: Names
-    days: list[Day] = Field(min_length=1)
-    open: time
-    close: time
-    last_ticket: time
-
-    _times = field_validator("open", "close", "last_ticket", mode="before")(_parse_time)
-
-    @model_validator(mode="after")
-    def _order(self) -> Shift:
-        if not self.open < self.close:
-            raise ValueError("'open' must be before 'close'")
-        if not self.open <= self.last_ticket <= self.close:
-            raise ValueError("'last_ticket' must lie between 'open' and 'close'")
-        return self
-
-
-class PriorityClass(_Strict):
+class PriorityClass(Strict):
     boost_minutes: int = Field(15, ge=0, le=240)
 
 
-class Priority(_Strict):
+class Priority(Strict):
     elderly: PriorityClass = PriorityClass(boost_minutes=15)
     disabled: PriorityClass = PriorityClass(boost_minutes=20)
     max_consecutive: int = Field(3, ge=1, le=50)
@@ -100,26 +30,26 @@ class Priority(_Strict):
         return {"elderly": self.elderly.boost_minutes, "disabled": self.disabled.boost_minutes}
 
 
-class Remote(_Strict):
+class Remote(Strict):
     check_in_required: bool = True
     hold_minutes: int = Field(30, ge=1, le=600)
     per_ip_per_day: int = Field(5, ge=1)
     per_person_per_day: int = Field(3, ge=1)
 
 
-class CounterRules(_Strict):
+class CounterRules(Strict):
     auto_complete_on_next: bool = True
     max_recalls: int = Field(2, ge=0, le=10)
     max_requeues: int = Field(1, ge=0, le=10)  # times a day a no-show may be put back in line
     requeue_place: Literal["front", "original"] = "original"  # where: the queue's front, or their own time
 
 
-class Zone(_Strict):
+class Zone(Strict):
     code: Code
     names: Names
 
 
-class Service(_Strict):
+class Service(Strict):
     code: Code
     prefix: Annotated[str, Field(pattern=r"^[A-Z]$")]
     names: Names
@@ -129,26 +59,26 @@ class Service(_Strict):
     remote_join: bool = True
 
 
-class Body(_Strict):
+class Body(Strict):
     code: Code
     names: Names
     services: list[Service] = Field(min_length=1)
 
 
-class Counter(_Strict):
+class Counter(Strict):
     code: CounterCode
     names: Names
     zone: Code
     services: list[Code] = Field(min_length=1)
 
 
-class Voice(_Strict):
+class Voice(Strict):
     enabled: bool = True
     languages: list[Language] = ["ar", "en"]
     chime: bool = True
 
 
-class Display(_Strict):
+class Display(Strict):
     code: Code
     names: Names | None = None
     zones: list[Code] = Field(min_length=1)
@@ -159,7 +89,7 @@ class Display(_Strict):
     ticker: Names | None = None
 
 
-class Printer(_Strict):
+class Printer(Strict):
     """Where a kiosk's tickets go; the keys besides backend/paper are the backend's own."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -181,14 +111,14 @@ class Printer(_Strict):
         return self
 
 
-class Kiosk(_Strict):
+class Kiosk(Strict):
     code: Code
     names: Names | None = None
     languages: list[Language] = Field(["ar", "en", "ur"], min_length=1)
     printer: Printer | None = None
 
 
-class Centre(_Strict):
+class Centre(Strict):
     code: Code
     names: Names
     timezone: str = "Asia/Kuwait"
@@ -236,7 +166,7 @@ class Centre(_Strict):
         return next((k for k in self.kiosks if k.code == code), None)
 
 
-class Webhook(_Strict):
+class Webhook(Strict):
     """Notifications as a JSON POST signed with HMAC-SHA256 (header X-Tabour-Signature)."""
 
     url: str
@@ -250,7 +180,7 @@ class Webhook(_Strict):
         return self.secret or ""
 
 
-class SmsGateway(_Strict):
+class SmsGateway(Strict):
     """SMS through an HTTP gateway; `url` and `body` are templates with $phone and $text
     (escaped for the body's content type: JSON string, form or URL)."""
 
@@ -265,7 +195,7 @@ class SmsGateway(_Strict):
 NotificationEvent = Literal["issued", "ahead", "called", "done"]
 
 
-class Notifications(_Strict):
+class Notifications(Strict):
     """Messages to visitors (optional): one channel for the deployment, sent from an outbox by a worker."""
 
     channel: Literal["none", "log", "webhook", "sms"] = "none"
@@ -285,7 +215,7 @@ class Notifications(_Strict):
         return self
 
 
-class Server(_Strict):
+class Server(Strict):
     public_url: str = "http://127.0.0.1:8000"
     default_language: Language = "ar"
     # how the hall's voice says a prefix letter, per language, over the defaults: {ar: {P: "پي"}}
@@ -294,7 +224,7 @@ class Server(_Strict):
     ] = {}
 
 
-class HallConfig(_Strict):
+class HallConfig(Strict):
     """The whole config.yaml."""
 
     server: Server = Server()
@@ -314,7 +244,7 @@ def _unique(items: list[Any], attr: str, path: str, what: str) -> None:
         seen[value] = index
 
 
-def _check_references(config: HallConfig) -> None:
+def check_references(config: HallConfig) -> None:
     """The checks that span entries: uniqueness and references by code."""
     _unique(config.centres, "code", "centres", "centre code")
     for ci, centre in enumerate(config.centres):
@@ -357,76 +287,3 @@ def _check_references(config: HallConfig) -> None:
                     raise ConfigError(f"{where}.zones[{zi}]", f"no zone {zone!r}")
             if display.layout == "counter" and centre.counter(display.counter or "") is None:
                 raise ConfigError(f"{where}.counter", f"no counter {display.counter!r} for the counter layout")
-
-
-def _format_location(location: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def parse_config(data: Any) -> HallConfig:
-    """Validate plain data (as read from YAML); raise ConfigError naming the first bad path."""
-    if not isinstance(data, dict):
-        raise ConfigError("", "the configuration must be a mapping with a 'centres' list")
-    try:
-        config = HallConfig.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key {location[-1]!r}"
-        raise ConfigError(_format_location(location), message) from None
-    _check_references(config)
-    return config
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML that refuses a key written twice in one mapping (plain YAML keeps the last one, silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def load_config(path: str | os.PathLike[str]) -> HallConfig:
-    """Read and validate config.yaml."""
-    file = Path(path)
-    try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except FileNotFoundError:
-        raise ConfigError("", f"configuration file not found: {file}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError("", f"{file} is not valid YAML: {error}") from None
-    return parse_config(data)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything create_app() needs: the hall plus where its data and messages live."""
-
-    hall: HallConfig
-    database_url: str
-    secret_key: str
-    redis_url: str | None = None
-    bus_channel: str | None = None  # the Redis channel; default: named after the database (one deployment)
-    instance_path: str = "instance"
-    testing: bool = False
-    start_workers: bool = True  # the print spooler and notifier greenlets
-    print_retry_base: float = 1.0  # first delay (s) before a failed print job is retried, doubled up to 30 s
-    print_retry_deadline: float = 180.0  # a job not printed by then is given up (staff can reprint)
-    print_status_interval: float = 20.0  # seconds between printer status polls
-    voice_dir: str | None = None  # a centre's own recorded clips; default <instance>/voice
-    metrics_token: str | None = None  # when set, /metrics asks for it as a bearer token
-    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are believed (nginx: 1)
-
-    @property
-    def public_url(self) -> str:
-        return self.hall.server.public_url.rstrip("/")
