@@ -251,7 +251,7 @@ def test_the_state_check_sees_a_literal() -> None:
 
 ENVIRONMENT_READERS = {
     "queue_app/bootstrap.py": "settings from the environment: the one place",
-    "queue_app/settings.py": "a notification gateway's secret may be named by its environment variable",
+    "queue_app/settings/hall.py": "a notification gateway's secret may be named by its environment variable",
     "queue_app/store/migrate.py": "the migration child process takes its URL from its parent",
 }
 
