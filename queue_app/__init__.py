@@ -101,14 +101,14 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import api, auth, counter, display, home, join, kiosk, outbox, print_jobs, supervisor, track
+    from .web import api, auth, calendar, counter, display, home, join, kiosk, outbox, print_jobs, supervisor, track
 
-    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox):
+    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox, calendar):
         app.register_blueprint(module.bp)
 
 
 def _init_workers(app: Flask, rt: Runtime) -> None:
-    """Kiosk printing, visitor notifications and the expiry of remote holds; run.py starts them."""
+    """Kiosk printing, visitor notifications and the day's sweeps (holds, closing); run.py starts them."""
     from . import workers
 
     workers.build(app, rt)

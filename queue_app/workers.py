@@ -1,20 +1,53 @@
 """The background workers of a serving process, built from Settings in one place (the composition root of
 create_app) and started by run.py only: the kiosk print pipeline, the visitor notification outbox and its
-sender, and the expiry of remote holds. Nothing is built or started at import time."""
+sender, and the day's sweeps (remote holds that start or expire, tickets closed at closing). Nothing is built
+or started at import time."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
 from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
-from .notifications import HoldExpiryWorker, NotificationWorker, OutboxPlanner, make_notifier
+from .notifications import NotificationWorker, OutboxPlanner, make_notifier
 from .notifications.texts import message_text
-from .services import remote
+from .services import closing, remote
 from .services.printing import PrintWorker, retry_policy
 from .store.database import utcnow
+
+log = logging.getLogger("tabour.sweeps")
+
+
+class SweepWorker:
+    """Every `interval` seconds, one round of the day's sweeps; a failed round is logged and the next one
+    runs as usual (a database outage pauses it, nothing more)."""
+
+    def __init__(self, sweep: Callable[[], None], interval: float = 15.0) -> None:
+        self.sweep = sweep
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tabour-sweeps", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("sweep failed")
 
 
 def build(app: Flask, rt: Runtime) -> None:
@@ -23,7 +56,7 @@ def build(app: Flask, rt: Runtime) -> None:
     notifier = _notification_worker(app, rt)
     if notifier is not None:
         rt.workers["notify"] = notifier
-    rt.workers["remote_holds"] = HoldExpiryWorker(lambda: _sweep_holds(rt))
+    rt.workers["sweeps"] = SweepWorker(lambda: _sweep(rt))
 
 
 def _print_worker(rt: Runtime) -> PrintWorker:
@@ -62,12 +95,18 @@ def _notification_worker(app: Flask, rt: Runtime) -> NotificationWorker | None:
     return NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload), planner)
 
 
-def _sweep_holds(rt: Runtime) -> None:
-    """Remote tickets past their hold give their place up; screens and phones hear it."""
-    with rt.db.transaction() as session:
-        events: list[Any] = remote.expire_holds(session, rt.catalog, utcnow())
-    if events and rt.publisher is not None:
-        rt.publisher.publish(events)
+SWEEPS = (remote.mark_due, remote.expire_holds, closing.close_at_closing)
+
+
+def _sweep(rt: Runtime) -> None:
+    """The time-driven changes, each in its own transaction (one failing does not hold up the others):
+    remote tickets that became due or outstayed their hold, and tickets still waiting at closing time.
+    Screens and phones hear each change."""
+    for sweep in SWEEPS:
+        with rt.db.transaction() as session:
+            events: list[Any] = sweep(session, rt.catalog, utcnow())
+        if events and rt.publisher is not None:
+            rt.publisher.publish(events)
 
 
 def start(app: Flask) -> None:

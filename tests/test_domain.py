@@ -1,4 +1,5 @@
-"""The pure queue rules, without a database: states, numbers, codes, input checks, calendar, call-next.
+"""The pure queue rules, without a database: states, numbers, codes, input checks, call-next (the calendar:
+test_calendar.py).
 
 ETA (domain/eta.py) is being reworked by another helper and is deliberately not pinned down here.
 """
@@ -7,29 +8,14 @@ from __future__ import annotations
 
 import math
 import string
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 
 from queue_app.domain import tickets as rules
-from queue_app.domain.calendar import (
-    ShiftHours,
-    business_day,
-    check_intake,
-    current_shift,
-    local_time,
-    numbering_period,
-)
 from queue_app.domain.errors import Conflict, IntakeClosed, InvalidInput, QueueError
 from queue_app.domain.policy import Candidate, effective_wait, order_candidates
 from queue_app.domain.tickets import Status
-
-KUWAIT = ZoneInfo("Asia/Kuwait")
-ALL_DAYS = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
-MORNING = ShiftHours("morning", ALL_DAYS, time(7, 30), time(14, 0), time(13, 30))
-EVENING = ShiftHours("evening", ALL_DAYS, time(16, 0), time(21, 0), time(20, 30))
-SHIFTS = (MORNING, EVENING)
 
 # --- ticket states -----------------------------------------------------------------------------------
 
@@ -45,6 +31,7 @@ EXPECTED = {
     "park": {Status.CALLED: Status.PARKED, Status.SERVING: Status.PARKED},
     "unpark": {Status.PARKED: Status.CALLED},
     "requeue": {Status.NO_SHOW: Status.WAITING},
+    "close": {Status.WAITING: Status.CLOSED, Status.PARKED: Status.CLOSED},
 }
 
 
@@ -133,63 +120,6 @@ def test_errors_carry_stable_codes_and_statuses() -> None:
     assert (error.code, error.status, error.params) == ("daily_cap_reached", 409, {"cap": 10})
     assert IntakeClosed().code == "intake_closed"  # the class default stays when no code is given
     assert type(error).code == "intake_closed"  # a per-instance code never leaks into the class
-
-
-# --- calendar ----------------------------------------------------------------------------------------
-
-
-def kuwait(day: int, hour: int, minute: int = 0) -> datetime:
-    """2026-11-<day> HH:MM in Kuwait, computed from naive UTC the way the services do (UTC+3)."""
-    return local_time(datetime(2026, 11, day, hour, minute) - timedelta(hours=3), KUWAIT)
-
-
-def test_local_time_crosses_utc_midnight() -> None:
-    local = local_time(datetime(2026, 11, 21, 22, 0), KUWAIT)  # 22:00 UTC is 01:00 the next day in Kuwait
-    assert (local.date().isoformat(), local.hour) == ("2026-11-22", 1)
-    assert business_day(local).isoformat() == "2026-11-22"
-    assert numbering_period(SHIFTS, local, "day") == "2026-11-22"
-    before = local_time(datetime(2026, 11, 21, 20, 59), KUWAIT)
-    assert numbering_period(SHIFTS, before, "day") == "2026-11-21"
-
-
-def test_day_and_shift_numbering_periods() -> None:
-    assert numbering_period(SHIFTS, kuwait(22, 8), "day") == "2026-11-22"
-    assert numbering_period(SHIFTS, kuwait(22, 17), "day") == "2026-11-22"
-    assert numbering_period(SHIFTS, kuwait(22, 8), "shift") == "2026-11-22/morning"
-    assert numbering_period(SHIFTS, kuwait(22, 17), "shift") == "2026-11-22/evening"
-    assert numbering_period(SHIFTS, kuwait(23, 8), "shift") == "2026-11-23/morning"
-    assert numbering_period(SHIFTS, kuwait(22, 15), "shift") == "2026-11-22/off"
-
-
-def test_shift_open_and_close_bounds() -> None:
-    assert current_shift(SHIFTS, kuwait(22, 7, 29)) is None
-    assert current_shift(SHIFTS, kuwait(22, 7, 30)) is MORNING  # open is inclusive
-    assert current_shift(SHIFTS, kuwait(22, 13, 59)) is MORNING
-    assert current_shift(SHIFTS, kuwait(22, 14, 0)) is None  # close is exclusive
-    assert current_shift(SHIFTS, kuwait(22, 16, 0)) is EVENING
-
-
-def test_shift_days() -> None:
-    weekdays = ShiftHours("week", ("sun", "mon", "tue", "wed", "thu"), time(7, 30), time(14, 0), time(13, 30))
-    assert kuwait(22, 9).strftime("%a") == "Sun"
-    assert current_shift((weekdays,), kuwait(22, 9)) is weekdays
-    assert current_shift((weekdays,), kuwait(20, 9)) is None  # a Friday
-    with pytest.raises(IntakeClosed) as closed:
-        check_intake((weekdays,), kuwait(21, 9))  # a Saturday
-    assert closed.value.code == "outside_shift"
-
-
-def test_intake_closes_outside_shift_and_after_last_ticket() -> None:
-    assert check_intake(SHIFTS, kuwait(22, 9)) is MORNING
-    assert check_intake(SHIFTS, kuwait(22, 13, 30)) is MORNING  # the last-ticket minute itself is allowed
-    with pytest.raises(IntakeClosed) as late:
-        check_intake(SHIFTS, kuwait(22, 13, 31))
-    assert late.value.code == "last_ticket_passed" and late.value.params == {"time": "13:30"}
-    with pytest.raises(IntakeClosed) as closed:
-        check_intake(SHIFTS, kuwait(22, 6, 0))
-    assert closed.value.code == "outside_shift"
-    # 04:30 UTC is 07:30 in Kuwait: open, although it is before opening time in UTC terms
-    assert check_intake(SHIFTS, local_time(datetime(2026, 11, 22, 4, 30), KUWAIT)) is MORNING
 
 
 # --- call-next policy --------------------------------------------------------------------------------

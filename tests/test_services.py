@@ -160,7 +160,8 @@ def test_daily_cap_closes_intake_without_using_a_number(database: Database) -> N
     assert [issue(database, capped).number for _ in range(2)] == ["A001", "A002"]
     for _ in range(3):
         error = refused(database, issue_ticket, capped, TicketRequest(service="traffic"), NOW)
-        assert (error.code, error.status, error.params) == ("daily_cap_reached", 409, {"cap": 2})
+        assert (error.code, error.status, error.params["cap"]) == ("daily_cap_reached", 409, 2)
+        assert error.params["opens_at"].isoformat() == "2026-11-23T00:00:00+03:00"  # the next day (all-day shift)
     assert issue(database, capped, "residency").number == "B001"  # only the capped service is closed
     with database.reading() as session:
         assert (
@@ -182,7 +183,8 @@ def test_outside_shift_and_after_last_ticket(database: Database) -> None:
     outside = refused(database, issue_ticket, centre, TicketRequest(service="traffic"), datetime(2026, 11, 22, 3, 0))
     assert (outside.code, outside.status) == ("outside_shift", 409)
     late = refused(database, issue_ticket, centre, TicketRequest(service="traffic"), datetime(2026, 11, 22, 10, 45))
-    assert (late.code, late.params) == ("last_ticket_passed", {"time": "13:30"})
+    assert (late.code, late.params) == ("last_ticket_passed", {"time": "13:30", "opens_at": late.params["opens_at"]})
+    assert late.params["opens_at"].isoformat() == "2026-11-23T07:30:00+03:00"  # the next morning
     # 22:00 UTC is 01:00 in Kuwait: closed, although 22:00 would be open in a UTC-minded hall
     night = refused(database, issue_ticket, centre, TicketRequest(service="traffic"), datetime(2026, 11, 22, 22, 0))
     assert night.code == "outside_shift"

@@ -12,6 +12,8 @@ class Message(StrEnum):
     AHEAD = "ahead"  # a few people ahead: time to come to the hall
     CALLED = "called"
     DONE = "done"  # with a link to rate the service
+    DUE = "due"  # joined from home: time to come, the place is held for hold_minutes
+    CLOSED = "closed"  # not served: the centre closed first
 
 
 MESSAGE_FOR: dict[EventKind, Message] = {
@@ -19,6 +21,8 @@ MESSAGE_FOR: dict[EventKind, Message] = {
     EventKind.CALLED: Message.CALLED,
     EventKind.RECALLED: Message.CALLED,
     EventKind.DONE: Message.DONE,
+    EventKind.DUE: Message.DUE,
+    EventKind.CLOSED: Message.CLOSED,
 }
 
 STATUS_OF: dict[Message, Status] = {  # the ticket's state each message speaks of
@@ -26,4 +30,6 @@ STATUS_OF: dict[Message, Status] = {  # the ticket's state each message speaks o
     Message.AHEAD: Status.WAITING,
     Message.CALLED: Status.CALLED,
     Message.DONE: Status.DONE,
+    Message.DUE: Status.WAITING,
+    Message.CLOSED: Status.CLOSED,
 }

@@ -17,6 +17,7 @@ class Status(StrEnum):
     DONE = "done"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    CLOSED = "closed"  # not served: still waiting when the centre closed (the closing policy)
 
 
 class EventKind(StrEnum):
@@ -34,6 +35,8 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     CHECKED_IN = "checked_in"
     EXPIRED = "expired"
+    DUE = "due"  # a visitor who joined from home is told to come now; their place is held from here
+    CLOSED = "closed"
 
 
 class PriorityClass(StrEnum):
@@ -51,7 +54,7 @@ class Source(StrEnum):
 
 OPEN_STATES = frozenset({Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED})
 AT_COUNTER = frozenset({Status.CALLED, Status.SERVING})
-FINAL_STATES = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED})
+FINAL_STATES = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.CLOSED})
 
 # action -> the states it may start from, and the state it leads to (None: unchanged)
 TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
@@ -65,7 +68,16 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "park": (frozenset({Status.CALLED, Status.SERVING}), Status.PARKED),
     "unpark": (frozenset({Status.PARKED}), Status.CALLED),
     "requeue": (frozenset({Status.NO_SHOW}), Status.WAITING),
+    "close": (frozenset({Status.WAITING, Status.PARKED}), Status.CLOSED),  # the end of a shift
 }
+CLOSABLE = TRANSITIONS["close"][0]
+
+
+def is_due(people_ahead: int, wait_low_minutes: int, due_ahead: int, due_minutes: int) -> bool:
+    """A visitor who joined from home should set off now: few enough people ahead, or a short enough wait
+    (the low end of the range they were shown: better early than losing the place)."""
+    return people_ahead <= due_ahead or wait_low_minutes <= due_minutes
+
 
 # Why a clerk calls a number out of turn (the event and the audit trail keep the code).
 CALL_REASONS = ("returned", "appointment", "special_needs", "supervisor_request", "other")

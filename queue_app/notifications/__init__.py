@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from .planner import OutboxPlanner
 from .senders import LogNotifier, Message, Notifier, SendFailed, SmsNotifier, WebhookNotifier, make_notifier
-from .worker import HoldExpiryWorker, NotificationWorker
+from .worker import NotificationWorker
 
 __all__ = [
-    "HoldExpiryWorker",
     "LogNotifier",
     "Message",
     "NotificationWorker",

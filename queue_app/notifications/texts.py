@@ -37,4 +37,17 @@ def message_text(app: Flask, payload: dict[str, Any]) -> str:
             )
         if event == Message.DONE:
             return gettext("Thank you for your visit. Rate the service: %(url)s", url=payload.get("rating_url", ""))
+        if event == Message.DUE:
+            return gettext(
+                "Ticket %(number)s: it is time to come to the hall. Check in at a kiosk within %(minutes)s "
+                "minutes to keep your place.",
+                number=number,
+                minutes=payload.get("hold_minutes", ""),
+            )
+        if event == Message.CLOSED:
+            return gettext(
+                "Ticket %(number)s was not served: the centre closed before your turn. We are sorry. "
+                "Please come back on the next working day.",
+                number=number,
+            )
         return str(number)

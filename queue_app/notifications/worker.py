@@ -4,9 +4,8 @@
   claims due rows (pending -> sending, a conditional UPDATE, so
   two processes never send the same row), sends each outside any transaction, then records sent, or
   pending again with a doubled delay, or failed after `max_attempts` (listed for staff).
-- `HoldExpiryWorker` expires remote tickets that were not checked in before `hold_until`.
-Both wake on a timer (the outbox worker every `interval`, a second by default); every round catches and
-logs its errors, so a database outage pauses them and they resume by themselves.
+It wakes on a timer (every `interval`, a second by default); every round catches and logs its errors, so
+a database outage pauses it and it resumes by itself.
 """
 
 from __future__ import annotations
@@ -142,29 +141,3 @@ class NotificationWorker:
             values.update(status="pending", last_error=error[:500], next_try_at=now + delay)
         with self.db.transaction() as session:
             session.execute(update(Notification).where(Notification.id == row.id).values(**values))
-
-
-class HoldExpiryWorker:
-    """Every `interval` seconds: expire remote tickets past their hold without a check-in."""
-
-    def __init__(self, sweep: Callable[[], None], interval: float = 15.0) -> None:
-        self.sweep = sweep
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="tabour-holds", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("hold expiry sweep failed")

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.calendar import ShiftHours
 from ..domain.counters import CounterStatus
 from ..domain.errors import NotFound
 from ..settings import Centre as CentreConfig
 from ..settings import HallConfig
 from ..settings import Service as ServiceConfig
 from ..store import models
-from ..store.database import CONFIG_SYNC_LOCK, serialise
+from ..store.database import CONFIG_SYNC_LOCK, serialise, utcnow
+from . import calendar
 
 
 @dataclass
@@ -28,6 +28,7 @@ class CentreCatalog:
     counter_ids: dict[str, int] = field(default_factory=dict)
     eta_inputs: Any = None  # queue_state's short-lived cache of what the ETA is made from
     usernames: dict[int, str] = field(default_factory=dict)  # staff names never change: read each once
+    calendar_cache: Any = None  # services/calendar.py: the calendar, re-read every few seconds
 
     @property
     def code(self) -> str:
@@ -49,9 +50,6 @@ class CentreCatalog:
         if code not in self.counter_ids:
             raise NotFound("unknown_counter", counter=code)
         return self.counter_ids[code]
-
-    def shift_hours(self) -> tuple[ShiftHours, ...]:
-        return tuple(ShiftHours(s.code, tuple(s.days), s.open, s.close, s.last_ticket) for s in self.config.shifts)
 
     def finish(self) -> None:
         self._service_codes = {v: k for k, v in self.service_ids.items()}
@@ -93,6 +91,7 @@ def sync_catalog(session: Session, config: HallConfig) -> Catalog:
         centre = _get_or_create(session, models.Centre, code=centre_config.code)
         assert isinstance(centre, models.Centre)
         entry = CentreCatalog(config=centre_config, id=centre.id)
+        calendar.seed(session, centre.id, centre_config, utcnow())
         for _body, service_config in centre_config.services():
             service = _get_or_create(
                 session,

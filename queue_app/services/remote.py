@@ -2,15 +2,17 @@
 
 Abuse limits count remote tickets issued since local midnight: per client IP, and per person (the
 same phone number or civil ID). A remote ticket of a centre with `check_in_required` keeps its place
-in time but is skipped by call-next until it is checked in (the kiosk scans its QR). The place is held
-until `hold_until` (issue time + hold_minutes): a ticket not checked in by then is expired (status
-cancelled, event `expired`) by a background sweep, and a late check-in is refused with `hold_expired`.
+in time but is skipped by call-next until it is checked in (the kiosk scans its QR). The visitor is told
+to come when they are *due* (`due_ahead` people ahead, or an expected wait of `due_minutes`): from that
+moment (event `due`) the place is held for `hold_minutes`; a ticket not checked in by then is expired
+(status cancelled, event `expired`) by a background sweep, and a late check-in is refused with
+`hold_expired`. A visitor who arrives before they are due checks in at once.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
+from .queue_state import ticket_estimate
 from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
 
 PHONE = re.compile(r"^\+?\d{7,15}$")
@@ -79,7 +82,38 @@ def join_remote(
     request = TicketRequest(
         service=service, lang=lang, civil_id=civil, phone=phone_value, source="remote", client_ip=ip
     )
-    return issue_ticket(session, centre, request, now)
+    issued = issue_ticket(session, centre, request, now)
+    ticket = issued.ticket
+    if ticket.needs_check_in and rules.is_due(issued.position, issued.eta.low, *_due_rule(centre)):
+        ticket = _start_hold(session, centre, ticket, now) or ticket
+    return IssuedTicket(ticket, issued.position, issued.eta, issued.events)
+
+
+def _due_rule(centre: CentreCatalog) -> tuple[int, int]:
+    return centre.config.remote.due_ahead, centre.config.remote.due_minutes
+
+
+def _start_hold(session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime) -> TicketRecord | None:
+    """The visitor is due: hold the place for `hold_minutes` from now, once (event `due`, which notifies)."""
+    hold_until = now + timedelta(minutes=centre.config.remote.hold_minutes)
+    held = tickets_store.start_hold(session, ticket.id, hold_until)
+    if held is not None:
+        record_event(session, held, rules.EventKind.DUE, now, detail={"hold_until": hold_until.isoformat()})
+    return held
+
+
+def mark_due(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
+    """Remote tickets that became due since the last sweep: the hold starts, the visitor is told to come."""
+    events: list[Event] = []
+    for ticket in tickets_store.not_yet_due(session):
+        centre = catalog.by_id(ticket.centre_id)
+        position, eta = ticket_estimate(session, centre, ticket, now)
+        if not rules.is_due(position, eta.low, *_due_rule(centre)):
+            continue
+        held = _start_hold(session, centre, ticket, now)
+        if held is not None:
+            events.append(TicketChanged(centre.code, held.id, held.tracking_code, held.status))
+    return events
 
 
 def check_in(

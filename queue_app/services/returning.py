@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
-from ..domain.calendar import local_time
 from ..domain.counters import Actor, CounterStatus
 from ..domain.errors import Conflict, NotFound
 from ..domain.tickets import AT_COUNTER, EventKind, Status
 from ..store import counters as store
 from ..store import tickets as tickets_store
 from .catalog import CentreCatalog
+from .closing import closing_cutoff
 from .counters import (
     ONE_SECOND,
     CounterResult,
@@ -85,7 +85,8 @@ def requeue(
     counter = acting_counter(session, centre, code, actor)
     rules_config = centre.config.counter_rules
     found = tickets_store.by_number(session, centre.id, number.strip().upper(), list(centre.service_ids.values()))
-    if found is None or found.finished_at is None or not _same_day(centre, found.finished_at, now):
+    # only a ticket the closing policy would still keep in line (today's, and this shift's under `close`)
+    if found is None or found.finished_at is None or found.issued_at < closing_cutoff(session, centre, now):
         raise NotFound("unknown_number", number=number)
     target = rules.next_status(found.status, "requeue")
     if found.requeues >= rules_config.max_requeues:
@@ -114,8 +115,3 @@ def requeue(
     record_event(session, ticket, EventKind.REQUEUED, now, counter.id, actor.user_id, {"place": place})
     service = centre.service_code(ticket.service_id)
     return CounterResult(counter, ticket, (ticket_changed(centre, ticket), QueueChanged(centre.code, (service,))))
-
-
-def _same_day(centre: CentreCatalog, then: datetime, now: datetime) -> bool:
-    """A ticket is never carried into another business day."""
-    return local_time(then, centre.config.tz).date() == local_time(now, centre.config.tz).date()

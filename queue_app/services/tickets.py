@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
-from ..domain.calendar import check_intake, local_time, numbering_period
+from ..domain.calendar import local_time, numbering_period
 from ..domain.errors import Conflict, IntakeClosed, NotFound
 from ..domain.eta import Estimate
 from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
+from .calendar import calendar_of
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .queue_state import everyone_waiting, ticket_estimate
@@ -93,12 +94,14 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
     transactions = rules.check_transactions(request.transactions)
     civil_id = rules.check_civil_id(request.civil_id)
     local = local_time(now, centre.config.tz)
-    check_intake(centre.shift_hours(), local)
+    calendar = calendar_of(session, centre, now)
+    calendar.check_intake(local)
     service_id = centre.service_ids[request.service]
-    period = numbering_period(centre.shift_hours(), local, centre.config.numbering)
+    period = numbering_period(calendar, local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
     if sequence > service_config.daily_cap:
-        raise IntakeClosed("daily_cap_reached", cap=service_config.daily_cap)
+        reset = calendar.next_day_opening(local) if centre.config.numbering == "day" else calendar.next_opening(local)
+        raise IntakeClosed("daily_cap_reached", cap=service_config.daily_cap, opens_at=reset)
     needs_check_in = request.source == "remote" and centre.config.remote.check_in_required
     values: dict[str, Any] = {
         "centre_id": centre.id,
@@ -119,7 +122,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
         "queued_at": now,
         "recalls": 0,
         "needs_check_in": needs_check_in,
-        "hold_until": now + timedelta(minutes=centre.config.remote.hold_minutes) if needs_check_in else None,
+        "hold_until": None,  # a remote ticket's hold starts when it is due (services/remote.py)
         "client_ip": request.client_ip,
     }
     ticket = TicketRecord(id=tickets_store.insert_ticket(session, values), **values)

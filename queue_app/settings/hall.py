@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from printers.backends import check_config as check_printer_config
 from printers.errors import PrinterConfigError
 
-from .calendar import Shift
+from .calendar import CalendarConfig, Shift
 from .common import Code, ConfigError, CounterCode, Language, Names, Strict
 
 
@@ -35,6 +35,10 @@ class Remote(Strict):
     hold_minutes: int = Field(30, ge=1, le=600)
     per_ip_per_day: int = Field(5, ge=1)
     per_person_per_day: int = Field(3, ge=1)
+    # a visitor joining from home is due (told to come, and their place held) at this many people ahead,
+    # or when their expected wait falls under due_minutes, whichever comes first
+    due_ahead: int = Field(5, ge=0, le=200)
+    due_minutes: int = Field(30, ge=0, le=600)
 
 
 class CounterRules(Strict):
@@ -125,6 +129,7 @@ class Centre(Strict):
     languages: list[Language] = Field(["ar", "en", "ur"], min_length=1)
     numbering: Literal["day", "shift"] = "day"
     shifts: list[Shift] = Field(min_length=1)
+    calendar: CalendarConfig = CalendarConfig()
     priority: Priority = Priority()
     remote: Remote = Remote()
     counter_rules: CounterRules = CounterRules()
@@ -192,14 +197,14 @@ class SmsGateway(Strict):
     timeout: float = Field(5.0, gt=0, le=60)
 
 
-NotificationEvent = Literal["issued", "ahead", "called", "done"]
+NotificationEvent = Literal["issued", "ahead", "called", "done", "due", "closed"]
 
 
 class Notifications(Strict):
     """Messages to visitors (optional): one channel for the deployment, sent from an outbox by a worker."""
 
     channel: Literal["none", "log", "webhook", "sms"] = "none"
-    events: list[NotificationEvent] = ["issued", "ahead", "called", "done"]
+    events: list[NotificationEvent] = ["issued", "ahead", "called", "done", "due", "closed"]
     ahead: int = Field(3, ge=1, le=50)  # "N people ahead of you" is sent once at this position
     max_attempts: int = Field(6, ge=1, le=50)
     backoff_seconds: float = Field(5.0, gt=0, le=3600)  # doubled after every failed attempt

@@ -5,13 +5,14 @@ Times are naive UTC. Uniqueness lives in constraints (ticket numbers, tracking c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -57,6 +58,25 @@ class Service(Base):
     code: Mapped[str] = mapped_column(String(32))
     prefix: Mapped[str] = mapped_column(String(1))
     intake_open: Mapped[bool] = mapped_column(Boolean, default=True)  # a supervisor may close it
+
+
+class CalendarEntry(Base):
+    """A dated entry of a centre's calendar: a holiday, a closure or other hours (Ramadan), first to last day
+    included. Entries from config.yaml (`source` config) follow the file at every start; staff add the
+    closures of the day while the server runs (`source` staff)."""
+
+    __tablename__ = "calendar_entries"
+    __table_args__ = (Index("ix_calendar_entries_centre_last", "centre_id", "last_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # holiday | closure | hours
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    shifts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # hours: the shifts of those days
+    source: Mapped[str] = mapped_column(String(8))  # config | staff
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Counter(Base):

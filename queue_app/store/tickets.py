@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..domain.tickets import Status
+from ..domain.tickets import CLOSABLE, Status
 from .models import Service, Ticket, TicketEvent, TicketSequence, table
 from .prepared import Prepared
 from .records import TicketRecord
@@ -108,6 +108,22 @@ def next_sequence(session: Session, service_id: int, period: str) -> int | None:
     return int(last) if last is not None else None
 
 
+def sequences_in_period(session: Session, service_ids: list[int], period: str) -> dict[int, int]:
+    """The last number given per service in a period (a service's tickets issued in it)."""
+    rows = session.execute(
+        select(TicketSequence.service_id, TicketSequence.last).where(
+            TicketSequence.service_id.in_(service_ids), TicketSequence.period == period
+        )
+    )
+    return {service_id: last for service_id, last in rows}
+
+
+def intake_open_by_service(session: Session, centre_id: int) -> dict[str, bool]:
+    """Per service code: False where a supervisor closed intake."""
+    rows = session.execute(select(Service.code, Service.intake_open).where(Service.centre_id == centre_id))
+    return {code: bool(opened) if opened is not None else True for code, opened in rows}
+
+
 def insert_ticket(session: Session, values: dict[str, Any]) -> int:
     """Store a new ticket's row; its id."""
     return int(_INSERT_TICKET.execute(session, values).scalar_one())
@@ -170,6 +186,58 @@ _EXPIRE = Prepared(
     .values(status=Status.CANCELLED.value, finished_at=bindparam("at"))
     .returning(*_TICKETS.c)
 )
+
+
+# The end of a shift: one conditional UPDATE per centre, so sweeps in several processes close each
+# ticket once (a row another sweep, or a counter, changed first no longer matches).
+_CLOSE = Prepared(
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.centre_id == bindparam("centre_id"),
+        _TICKETS.c.status.in_([s.value for s in CLOSABLE]),
+        _TICKETS.c.issued_at < bindparam("before"),
+    )
+    .values(status=Status.CLOSED.value, finished_at=bindparam("at"), parked_at=None)
+    .returning(*_TICKETS.c)
+)
+
+# Joined from home and now due: the hold starts once (the first sweep or issue that sees it due).
+_DUE = Prepared(
+    update(_TICKETS)
+    .where(
+        _TICKETS.c.id == bindparam("ticket_id"),
+        _TICKETS.c.status == Status.WAITING.value,
+        _TICKETS.c.needs_check_in.is_(True),
+        _TICKETS.c.checked_in_at.is_(None),
+        _TICKETS.c.hold_until.is_(None),
+    )
+    .values(hold_until=bindparam("hold_until"))
+    .returning(*_TICKETS.c)
+)
+_NOT_YET_DUE = Prepared(
+    select(_TICKETS).where(
+        _TICKETS.c.status == Status.WAITING.value,
+        _TICKETS.c.hold_until.is_(None),
+        _TICKETS.c.needs_check_in.is_(True),
+        _TICKETS.c.checked_in_at.is_(None),
+    )
+)
+
+
+def close_waiting(session: Session, centre_id: int, before: datetime, now: datetime) -> list[TicketRecord]:
+    """Close a centre's tickets issued before `before` that still wait (or are parked): the ones closed."""
+    rows = _CLOSE.execute(session, {"centre_id": centre_id, "before": before, "at": now})
+    return [TicketRecord(**row._asdict()) for row in rows]
+
+
+def not_yet_due(session: Session) -> list[TicketRecord]:
+    """Tickets joined from home whose hold has not started (the visitor has not been told to come)."""
+    return [TicketRecord(**row._asdict()) for row in _NOT_YET_DUE.execute(session, {})]
+
+
+def start_hold(session: Session, ticket_id: int, hold_until: datetime) -> TicketRecord | None:
+    """Start a remote ticket's hold, once: the row, or None when it was started, checked in or left."""
+    return ticket_record(_DUE.execute(session, {"ticket_id": ticket_id, "hold_until": hold_until}).first())
 
 
 def check_in(session: Session, ticket_id: int, now: datetime) -> TicketRecord | None:

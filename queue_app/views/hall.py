@@ -10,10 +10,9 @@ from typing import Any, Protocol
 from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
-from ..domain.calendar import check_intake, local_time
-from ..domain.errors import IntakeClosed
 from ..domain.eta import estimate
 from ..domain.tickets import AT_COUNTER, EventKind
+from ..services.calendar import closed_info, intake_by_service
 from ..services.catalog import CentreCatalog
 from ..services.events import CalledOutOfTurn, CounterChanged, TicketCalled
 from ..services.queue_state import (
@@ -24,24 +23,10 @@ from ..services.queue_state import (
     service_rate,
     waiting_by_service,
 )
-from ..store.models import AuditEntry, Counter, Service, Ticket, TicketEvent, User
+from ..store.models import AuditEntry, Counter, Ticket, TicketEvent, User
 from ..store.prepared import Prepared
 
 RECENT_CALLS = 8
-
-
-def intake_state(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, str | None]:
-    """Per service: None when it issues tickets now, else the reason code it does not."""
-    local = local_time(now, centre.config.tz)
-    try:
-        check_intake(centre.shift_hours(), local)
-        hall_reason: str | None = None
-    except IntakeClosed as closed:
-        hall_reason = closed.code
-    opened = dict(
-        session.execute(select(Service.code, Service.intake_open).where(Service.centre_id == centre.id)).all()
-    )
-    return {code: hall_reason or (None if opened.get(code, True) else "service_closed") for code in centre.service_ids}
 
 
 def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
@@ -49,7 +34,7 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
     waiting = waiting_by_service(session, centre)
     active = active_counters(session, centre, {code: count for code, (count, _t, _o) in waiting.items()})
     samples = recent_samples_by_service(session, centre, now)
-    intake = intake_state(session, centre, now)
+    intake = intake_by_service(session, centre, now)
     result = []
     for body, service in centre.config.services():
         count, transactions, oldest = waiting[service.code]
@@ -62,8 +47,7 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
                 "body": body.code,
                 "names": service.names.as_dict(),
                 "body_names": body.names.as_dict(),
-                "open": intake[service.code] is None,
-                "closed_reason": intake[service.code],
+                **closed_info(intake[service.code]),
                 "waiting": count,
                 "eta_minutes": eta.minutes,
                 "eta_range": [eta.low, eta.high],

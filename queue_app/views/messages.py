@@ -60,6 +60,8 @@ def message_payload(
         code = centre.counter_code(counter_id)
         config = centre.config.counter(code)
         payload["counter"] = {"code": code, "names": config.names.as_dict() if config else {}}
+    if event == Message.DUE:
+        payload["hold_minutes"] = centre.config.remote.hold_minutes
     if event == Message.DONE:
         payload["rating_url"] = payload["tracking_url"] + "#rate"
     return payload

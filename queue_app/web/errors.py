@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -34,6 +36,14 @@ MESSAGES: dict[str, Any] = {
     "outside_shift": _l("The centre is closed now: no shift is open."),
     "last_ticket_passed": _l("Tickets for this shift ended at %(time)s."),
     "daily_cap_reached": _l("Today's %(cap)s tickets for this service have all been issued."),
+    "holiday": _l("The centre is closed today for a public holiday: %(name)s."),
+    "closure": _l("The centre is closed today: %(name)s."),
+    "invalid_date": _l("'%(value)s' is not a date (YYYY-MM-DD)."),
+    "invalid_date_span": _l("The dates must run from %(first)s to a later or equal day, not in the past."),
+    "invalid_calendar_kind": _l("A closed day is a closure or a holiday."),
+    "calendar_reason_required": _l("Give the reason the centre is closed (it is shown to visitors)."),
+    "unknown_calendar_entry": _l("There is no such closed day in this centre's calendar."),
+    "calendar_entry_from_config": _l("This day comes from config.yaml: change it there."),
     "service_closed": _l("This service has been closed for new tickets by the supervisor."),
     "remote_not_allowed": _l("This service cannot be joined from home."),
     "invalid_phone": _l("Enter a mobile number of 7 to 15 digits."),
@@ -85,6 +95,7 @@ STATUS_WORDS: dict[str, Any] = {
     Status.DONE: _l("served"),
     Status.NO_SHOW: _l("marked absent"),
     Status.CANCELLED: _l("cancelled"),
+    Status.CLOSED: _l("closed at closing time"),
 }
 ACTION_WORDS: dict[str, Any] = {
     "call": _l("call"),
@@ -101,9 +112,17 @@ ACTION_WORDS: dict[str, Any] = {
 }
 
 
+def opening_words(opens_at: datetime) -> str:
+    """When a closed service opens, in the reader's language and the centre's time ("Sunday 07:30")."""
+    return format_datetime(opens_at, "EEEE d MMMM, HH:mm", tzinfo=opens_at.tzinfo, locale=str(get_locale() or "ar"))
+
+
 def _words(params: dict[str, Any]) -> dict[str, Any]:
-    """Params as people read them: states and actions by their translated words."""
+    """Params as people read them: states and actions by their translated words, a closure by its name
+    in the reader's language."""
     named = dict(params)
+    if isinstance(named.get("names"), dict):
+        named["name"] = named["names"].get(str(get_locale() or "ar")) or next(iter(named["names"].values()), "")
     if named.get("status") in STATUS_WORDS:
         named["status"] = str(STATUS_WORDS[named["status"]])
     if named.get("action") in ACTION_WORDS:
@@ -116,9 +135,13 @@ def message_for(code: str, params: dict[str, Any] | None = None) -> str:
     if template is None:
         return gettext("The request could not be completed (%(code)s).", code=code)
     try:
-        return str(template) % _words(params or {})
+        message = str(template) % _words(params or {})
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        message = str(template)
+    opens_at = (params or {}).get("opens_at")
+    if isinstance(opens_at, datetime):
+        message += " " + gettext("It opens %(when)s.", when=opening_words(opens_at))
+    return message
 
 
 def wants_json() -> bool:
@@ -128,7 +151,10 @@ def wants_json() -> bool:
 def error_response(code: str, status: int, params: dict[str, Any] | None = None) -> Any:
     message = message_for(code, params)
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
+        body: dict[str, Any] = {"code": code, "message": message}
+        if isinstance((params or {}).get("opens_at"), datetime):
+            body["opens_at"] = params["opens_at"].isoformat(timespec="minutes")  # type: ignore[index]
+        return jsonify({"error": body}), status
     return render_template("error.html", code=code, message=message, status=status), status
 
 
