@@ -52,10 +52,12 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 
 def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
-    """The database (brought to the models' schema), the catalog synced from config.yaml, the signer."""
+    """The database (brought to the models' schema), the catalog and calendars synced from config.yaml, the
+    signer."""
+    from .services import calendar
     from .services.accounts import TokenSigner
     from .services.catalog import sync_catalog
-    from .store.database import Database
+    from .store.database import Database, utcnow
 
     if migrate:
         from .store.migrate import upgrade  # imported only here: Alembic is big, and run.py migrates apart
@@ -64,6 +66,7 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
     db = Database(settings.database_url)
     with db.transaction() as session:
         catalog = sync_catalog(session, settings.hall)
+        calendar.seed(session, catalog, utcnow())
     rt = Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key))
     app.extensions["tabour"] = rt
     return rt

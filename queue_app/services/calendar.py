@@ -20,7 +20,7 @@ from ..store import calendar as store
 from ..store import tickets as tickets_store
 
 if TYPE_CHECKING:
-    from .catalog import CentreCatalog
+    from .catalog import Catalog, CentreCatalog
 
 CACHE_SECONDS = 10.0  # a change made in another process is seen by this one within this time
 MAX_SPAN_DAYS = 366  # a closure or holiday longer than a year is a typing mistake
@@ -48,9 +48,11 @@ def config_entries(config: CentreConfig) -> list[DatedEntry]:
     return entries
 
 
-def seed(session: Session, centre_id: int, config: CentreConfig, now: datetime) -> None:
-    """config.yaml's entries, as the file says now (staff entries are kept)."""
-    store.replace_config_entries(session, centre_id, config_entries(config), now)
+def seed(session: Session, catalog: Catalog, now: datetime) -> None:
+    """Every centre's entries from config.yaml, as the file says now (staff entries are kept). Run in the
+    transaction of `sync_catalog`, whose lock makes processes starting together take turns."""
+    for centre in catalog.centres.values():
+        store.replace_config_entries(session, centre.id, config_entries(centre.config), now)
 
 
 @dataclass
@@ -143,7 +145,7 @@ def entry_json(entry: DatedEntry) -> dict[str, Any]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="minutes") if moment is not None else None
+    return moment.isoformat(timespec="seconds") if moment is not None else None
 
 
 def closed_info(closed: IntakeClosed | None) -> dict[str, Any]:

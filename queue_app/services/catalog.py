@@ -14,8 +14,7 @@ from ..settings import Centre as CentreConfig
 from ..settings import HallConfig
 from ..settings import Service as ServiceConfig
 from ..store import models
-from ..store.database import CONFIG_SYNC_LOCK, serialise, utcnow
-from . import calendar
+from ..store.database import CONFIG_SYNC_LOCK, serialise
 
 
 @dataclass
@@ -91,7 +90,6 @@ def sync_catalog(session: Session, config: HallConfig) -> Catalog:
         centre = _get_or_create(session, models.Centre, code=centre_config.code)
         assert isinstance(centre, models.Centre)
         entry = CentreCatalog(config=centre_config, id=centre.id)
-        calendar.seed(session, centre.id, centre_config, utcnow())
         for _body, service_config in centre_config.services():
             service = _get_or_create(
                 session,

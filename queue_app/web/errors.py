@@ -153,7 +153,7 @@ def error_response(code: str, status: int, params: dict[str, Any] | None = None)
     if wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if isinstance((params or {}).get("opens_at"), datetime):
-            body["opens_at"] = params["opens_at"].isoformat(timespec="minutes")  # type: ignore[index]
+            body["opens_at"] = params["opens_at"].isoformat(timespec="seconds")  # type: ignore[index]
         return jsonify({"error": body}), status
     return render_template("error.html", code=code, message=message, status=status), status
 

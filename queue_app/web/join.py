@@ -3,6 +3,7 @@ for apps, and the kiosk's check-in of a remote ticket (it scans the QR on the vi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -60,6 +61,21 @@ def join(centre: CentreCatalog, data: Any) -> tuple[dict[str, Any], str]:
     return body, issued.ticket.tracking_code
 
 
+HALL_REASONS = ("holiday", "closure", "outside_shift", "last_ticket_passed")
+
+
+def hall_closed_message(services: list[dict[str, Any]]) -> str | None:
+    """Why nothing can be joined now and when it opens, once for the whole page (a holiday, between shifts)."""
+    first = services[0] if services else None
+    if first is None or first["open"] or first["closed_reason"] not in HALL_REASONS:
+        return None
+    params: dict[str, Any] = {"names": first["closed_names"]}
+    if first["opens_at"]:
+        params["opens_at"] = datetime.fromisoformat(first["opens_at"])
+    named = first["closed_reason"] in ("holiday", "closure")
+    return message_for(first["closed_reason"] if named else "intake_closed", params)
+
+
 @bp.route("/join/<centre>", methods=["GET", "POST"])
 def page(centre: str) -> Any:
     entry = runtime().catalog.centre(centre)
@@ -71,11 +87,15 @@ def page(centre: str) -> Any:
         except QueueError as failure:
             error = message_for(failure.code, failure.params)
     status = 200 if error is None else 400
+    services = remote_services(entry)
     return (
         render_template(
             "track/join.html",
             centre=entry,
-            services=remote_services(entry),
+            services=services,
+            hall_closed=hall_closed_message(services),
+            due_ahead=entry.config.remote.due_ahead,
+            due_minutes=entry.config.remote.due_minutes,
             error=error,
             form=request.form,
             check_in=entry.config.remote.check_in_required,

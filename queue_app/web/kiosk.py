@@ -59,6 +59,9 @@ def _strings() -> dict[str, str]:
         "closed_daily_cap_reached": gettext("Closed: today's tickets have run out"),
         "closed_service_closed": gettext("Closed by the supervisor"),
         "closed_other": gettext("Not issuing tickets now"),
+        "closed_holiday": gettext("Closed today for a public holiday: %(name)s", name="{name}"),
+        "closed_closure": gettext("Closed today: %(name)s", name="{name}"),
+        "opens_at": gettext("Opens %(when)s", when="{when}"),
         "waiting": gettext("%(n)s waiting", n="{n}"),  # pages fill {name} placeholders (static/live.js)
         "ahead": gettext("People ahead of you: %(n)s", n="{n}"),
         "eta": gettext("Expected wait: %(low)s–%(high)s min", low="{low}", high="{high}"),
@@ -106,6 +109,7 @@ def page(centre: str, code: str) -> Any:
                 config={
                     "centre": entry.code,
                     "lang": lang,
+                    "timezone": entry.config.timezone,
                     "token": token,
                     "api": url_for("api.services", centre=centre).rsplit("/services", 1)[0],
                     "printJobs": url_for("print_jobs.job", job_id="JOB").replace("JOB", ""),

@@ -45,8 +45,23 @@
     if (!atStart) idleTimer = setTimeout(backToStart, config.idleSeconds * 1000);
   }
 
-  function closedText(reason) {
-    return S["closed_" + reason] || S.closed_other;
+  // A whole-hall reason (a holiday, a closure, between shifts) is said once, above the tiles.
+  const HALL_REASONS = ["holiday", "closure", "outside_shift", "last_ticket_passed"];
+
+  function openingText(opensAt) {
+    if (!opensAt) return "";
+    const when = new Intl.DateTimeFormat(config.lang + "-u-nu-latn", {
+      weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      timeZone: config.timezone,
+    }).format(new Date(opensAt));
+    return fmt(S.opens_at, { when: when });
+  }
+
+  function closedText(service) {
+    const name = service.closed_names ? service.closed_names[config.lang] : "";
+    const reason = fmt(S["closed_" + service.closed_reason] || S.closed_other, { name: name });
+    const opens = openingText(service.opens_at);
+    return opens ? reason + " · " + opens : reason;
   }
 
   function tile(title, detail, onTap, disabled) {
@@ -84,10 +99,16 @@
     });
     const grid = $("bodies");
     grid.replaceChildren();
+    const first = state.services[0];
+    const hallClosed = first && !first.open && HALL_REASONS.includes(first.closed_reason) ? first : null;
+    $("hall-closed").textContent = hallClosed ? closedText(hallClosed) : "";
+    $("hall-closed").hidden = !hallClosed;
+    document.body.dataset.hallClosed = hallClosed ? hallClosed.closed_reason : "";
     bodies.forEach((body) => {
       const services = state.services.filter((s) => s.body === body.code);
       const open = services.some((s) => s.open);
-      const button = tile(body.names[config.lang], open ? "" : closedText(services[0].closed_reason), () => chooseBody(body), !open);
+      const detail = open || hallClosed ? "" : closedText(services[0]);
+      const button = tile(body.names[config.lang], detail, () => chooseBody(body), !open);
       button.dataset.body = body.code;
       grid.appendChild(button);
     });
@@ -98,7 +119,7 @@
     const grid = $("services");
     grid.replaceChildren();
     state.services.filter((s) => s.body === body.code).forEach((service) => {
-      const detail = service.open ? fmt(S.waiting, { n: service.waiting }) : closedText(service.closed_reason);
+      const detail = service.open ? fmt(S.waiting, { n: service.waiting }) : closedText(service);
       const button = tile(service.names[config.lang], detail, () => chooseService(service), !service.open);
       button.dataset.service = service.code;
       if (!service.open) button.dataset.closedReason = service.closed_reason;
