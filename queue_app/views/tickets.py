@@ -7,11 +7,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..domain.calendar import local_time
 from ..domain.tickets import AT_COUNTER, Status, tracking_link
 from ..services.catalog import CentreCatalog
 from ..services.queue_state import ticket_estimate
 from ..store.records import TicketRecord
 from .hall import iso
+
+
+def local_iso(centre: CentreCatalog, moment: datetime | None) -> str | None:
+    """A stored (naive UTC) moment in the centre's time, with its offset: what people read as a clock."""
+    return local_time(moment, centre.config.tz).isoformat(timespec="seconds") if moment is not None else None
 
 
 def ticket_json(
@@ -56,6 +62,8 @@ def ticket_json(
         "lang": ticket.lang,
         "source": ticket.source,
         "needs_check_in": ticket.needs_check_in and ticket.checked_in_at is None,
+        # joined from home: null until they are due (told to come), then the end of the hold, centre time
+        "hold_until": local_iso(centre, ticket.hold_until),
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "recalls": ticket.recalls,  # a recall calls the visitor again: their phone alerts again

@@ -41,6 +41,9 @@
       $("counter").textContent = fill(line, { counter: counterName });
     }
     show("check-in", !!t.needs_check_in && t.status === "waiting");
+    show("hold", !!t.hold_until);
+    show("not-due", !t.hold_until);
+    if (t.hold_until) $("hold").textContent = fill(words.hold, { time: t.hold_until.slice(11, 16) });
     show("leave", t.status === "waiting" || t.status === "called");
     const rated = root.dataset.rated === "true";
     show("rating", t.status === "done" && !rated);
