@@ -1,4 +1,5 @@
-"""Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`."""
+"""Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
+`calendar close ...`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app
 from .domain.errors import QueueError
 from .extensions import runtime
 from .services import accounts, audit
+from .services import calendar as calendar_service
 from .store.database import utcnow
 
 
@@ -33,6 +35,7 @@ class AdminGroup(click.Group):
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(devices)
+    app.cli.add_command(calendar)
 
 
 @click.group(cls=AdminGroup)
@@ -91,3 +94,76 @@ def pair(kind: str, code: str, centre_code: str | None) -> None:
         audit.record(session, "device_paired", "cli", utcnow(), centre_id=centre.id, target=f"{kind}:{code}")
     click.echo(f"token: {token}")
     click.echo(f"pairing URL: {rt.settings.public_url}/pair/{token}")
+
+
+@click.group(cls=AdminGroup)
+def calendar() -> None:
+    """Closed days: a closure announced today, a holiday; the running servers see it within seconds."""
+
+
+@calendar.command("close")
+@click.argument("centre_code")
+@click.argument("first")
+@click.argument("reason")
+@click.option("--to", "last", default=None, help="Last closed day (default: FIRST only), YYYY-MM-DD.")
+@click.option("--holiday", is_flag=True, help="A public holiday rather than a closure.")
+def close_days(centre_code: str, first: str, reason: str, last: str | None, holiday: bool) -> None:
+    """Close CENTRE_CODE from FIRST (YYYY-MM-DD) for REASON (shown to visitors)."""
+    rt = runtime()
+    centre = rt.catalog.centre(centre_code)
+    kind = "holiday" if holiday else "closure"
+    with rt.db.transaction() as session:
+        entry = calendar_service.add_closed_days(session, centre, kind, first, last, reason, None, utcnow())
+        audit.record(
+            session,
+            "calendar_closed",
+            "cli",
+            utcnow(),
+            centre_id=centre.id,
+            target=f"{entry.first.isoformat()}..{entry.last.isoformat()}",
+            detail={"kind": kind, "names": dict(entry.names), "entry": entry.id},
+        )
+    click.echo(f"{centre.code} closed {entry.first}..{entry.last} ({kind} #{entry.id})")
+
+
+@calendar.command("reopen")
+@click.argument("centre_code")
+@click.argument("entry_id", type=int)
+def reopen(centre_code: str, entry_id: int) -> None:
+    """Call off closure ENTRY_ID (its number is in `calendar list`)."""
+    rt = runtime()
+    centre = rt.catalog.centre(centre_code)
+    with rt.db.transaction() as session:
+        removed = calendar_service.remove_closed_days(session, centre, entry_id)
+        audit.record(
+            session,
+            "calendar_reopened",
+            "cli",
+            utcnow(),
+            centre_id=centre.id,
+            target=f"{removed.first.isoformat()}..{removed.last.isoformat()}",
+            detail={"entry": entry_id},
+        )
+    click.echo(f"{centre.code} reopened {removed.first}..{removed.last}")
+
+
+@calendar.command("list")
+@click.argument("centre_code")
+@click.option("--days", default=14, show_default=True, help="How many days from today.")
+def list_days(centre_code: str, days: int) -> None:
+    """The days ahead: shifts, or why the centre is closed."""
+    from .domain.calendar import local_time
+
+    rt = runtime()
+    centre = rt.catalog.centre(centre_code)
+    now = utcnow()
+    with rt.db.reading() as session:
+        listed = calendar_service.days(session, centre, local_time(now, centre.config.tz).date(), days, now)
+    for day in listed:
+        if day["open"]:
+            hours = ", ".join(f"{s['code']} {s['open']}-{s['close']}" for s in day["shifts"])
+            click.echo(f"{day['date']}  {hours}")
+        else:
+            name = (day["names"] or {}).get("en") or ""
+            entry = f" #{day['entry_id']}" if day["entry_id"] else ""
+            click.echo(f"{day['date']}  closed: {day['closed_reason']}{entry} {name}".rstrip())
