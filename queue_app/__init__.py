@@ -104,9 +104,27 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .web import api, auth, calendar, counter, display, home, join, kiosk, outbox, print_jobs, supervisor, track
+    from .web import (
+        api,
+        appointments,
+        auth,
+        booking,
+        calendar,
+        counter,
+        display,
+        home,
+        join,
+        kiosk,
+        outbox,
+        print_jobs,
+        supervisor,
+        track,
+    )
 
-    for module in (api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox, calendar):
+    for module in (
+        *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
+        *(calendar, appointments, booking),
+    ):
         app.register_blueprint(module.bp)
 
 

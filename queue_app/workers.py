@@ -16,7 +16,7 @@ from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
 from .notifications import NotificationWorker, OutboxPlanner, make_notifier
 from .notifications.texts import message_text
-from .services import closing, remote
+from .services import appointments, closing, remote
 from .services.printing import PrintWorker, retry_policy
 from .store.database import utcnow
 
@@ -95,7 +95,7 @@ def _notification_worker(app: Flask, rt: Runtime) -> NotificationWorker | None:
     return NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload), planner)
 
 
-SWEEPS = (remote.mark_due, remote.expire_holds, closing.close_at_closing)
+SWEEPS = (remote.mark_due, remote.expire_holds, closing.close_at_closing, appointments.sweep)
 
 
 def _sweep(rt: Runtime) -> None:

@@ -14,6 +14,8 @@ class Message(StrEnum):
     DONE = "done"  # with a link to rate the service
     DUE = "due"  # joined from home: time to come, the place is held for hold_minutes
     CLOSED = "closed"  # not served: the centre closed first
+    BOOKED = "booked"  # an appointment booked or moved: its code, time and link
+    REMINDER = "reminder"  # an appointment soon
 
 
 MESSAGE_FOR: dict[EventKind, Message] = {

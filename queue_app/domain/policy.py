@@ -5,8 +5,12 @@ Rules, in order:
    no earlier one has anyone waiting (that is how a hall says "this counter is mainly for X").
 2. Within a tier the queue order goes first (`queue_key`): the longest effective wait, i.e. time since
    the ticket was queued (a transfer keeps the original time) plus its priority class's boost in minutes.
-3. Anti-starvation: after `max_consecutive` priority calls in a row at this counter, the next call
-   goes to the longest-waiting regular ticket of the tier, if there is one.
+3. A checked-in appointment whose slot has begun goes first within its tier (by slot time): it is called
+   at its time, ahead of walk-ins. Before its slot it ranks as if it had joined at the slot's start, so
+   an early arrival does not jump the walk-ins who came before that time.
+4. Anti-starvation: after `max_consecutive` priority or appointment calls in a row at this counter, the
+   next call goes to the longest-waiting regular ticket of the tier, if there is one. Appointments cannot
+   starve walk-ins for long either way: slots only offer the share of each hour not kept for walk-ins.
 """
 
 from __future__ import annotations
@@ -58,9 +62,11 @@ def order_candidates(
     tier_of = {code: index for index, code in enumerate(counter_services)}
     eligible = [c for c in candidates if c.callable and c.service in tier_of]
 
-    def key(candidate: Candidate) -> tuple[int, datetime, int]:
+    def key(candidate: Candidate) -> tuple[int, bool, datetime, int]:
+        due = candidate.priority == PriorityClass.APPOINTMENT and candidate.queued_at <= now
         return (
             tier_of[candidate.service],
+            not due,
             *queue_key(candidate.priority, candidate.queued_at, candidate.ticket_id, boosts),
         )
 

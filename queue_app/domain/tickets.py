@@ -40,9 +40,16 @@ class EventKind(StrEnum):
 
 
 class PriorityClass(StrEnum):
+    """A ticket's class in the queue order. Visitors choose the first three at the kiosk; APPOINTMENT is
+    given by a check-in of a booked visit (its place in time is the slot's start: domain/policy.py)."""
+
     NONE = "none"
     ELDERLY = "elderly"
     DISABLED = "disabled"
+    APPOINTMENT = "appointment"
+
+
+WALK_IN_CLASSES = (PriorityClass.NONE, PriorityClass.ELDERLY, PriorityClass.DISABLED)
 
 
 class Source(StrEnum):
@@ -134,7 +141,11 @@ def check_civil_id(value: object) -> str | None:
 
 
 def check_priority(value: object) -> PriorityClass:
+    """A class a visitor may ask for (an appointment's class comes only with its check-in)."""
     try:
-        return PriorityClass(str(value) if value is not None else "none")
+        priority = PriorityClass(str(value) if value is not None else "none")
     except ValueError:
         raise InvalidInput("invalid_priority") from None
+    if priority not in WALK_IN_CLASSES:
+        raise InvalidInput("invalid_priority")
+    return priority

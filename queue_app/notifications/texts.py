@@ -50,4 +50,18 @@ def message_text(app: Flask, payload: dict[str, Any]) -> str:
                 "Please come back on the next working day.",
                 number=number,
             )
+        if event in (Message.BOOKED, Message.REMINDER):
+            facts = {
+                "service": service,
+                "when": str(payload.get("start", ""))[:16].replace("T", " "),
+                "code": payload.get("code", ""),
+                "url": payload.get("url", ""),
+            }
+            if event == Message.BOOKED:
+                return gettext(
+                    "Your appointment for %(service)s is booked for %(when)s. Code %(code)s: show it at the "
+                    "kiosk. %(url)s",
+                    **facts,
+                )
+            return gettext("Reminder: your appointment for %(service)s is at %(when)s. Code %(code)s. %(url)s", **facts)
         return str(number)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..domain.counters import CounterStatus
 from ..domain.errors import NotFound
 from ..settings import Centre as CentreConfig
-from ..settings import HallConfig
+from ..settings import HallConfig, Notifications
 from ..settings import Service as ServiceConfig
 from ..store import models
 from ..store.database import CONFIG_SYNC_LOCK, serialise
@@ -28,6 +28,8 @@ class CentreCatalog:
     eta_inputs: Any = None  # queue_state's short-lived cache of what the ETA is made from
     usernames: dict[int, str] = field(default_factory=dict)  # staff names never change: read each once
     calendar_cache: Any = None  # services/calendar.py: the calendar, re-read every few seconds
+    public_url: str = ""  # the deployment's, for links in messages queued by use cases
+    notifications: Notifications | None = None  # the deployment's messages to visitors
 
     @property
     def code(self) -> str:
@@ -89,7 +91,12 @@ def sync_catalog(session: Session, config: HallConfig) -> Catalog:
     for centre_config in config.centres:
         centre = _get_or_create(session, models.Centre, code=centre_config.code)
         assert isinstance(centre, models.Centre)
-        entry = CentreCatalog(config=centre_config, id=centre.id)
+        entry = CentreCatalog(
+            config=centre_config,
+            id=centre.id,
+            public_url=config.server.public_url.rstrip("/"),
+            notifications=config.notifications,
+        )
         for _body, service_config in centre_config.services():
             service = _get_or_create(
                 session,

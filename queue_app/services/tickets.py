@@ -87,10 +87,22 @@ def record_event(
     )
 
 
-def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest, now: datetime) -> IssuedTicket:
-    """Check intake, take the next number, store the ticket and its `issued` event."""
+def issue_ticket(
+    session: Session,
+    centre: CentreCatalog,
+    request: TicketRequest,
+    now: datetime,
+    appointment_at: datetime | None = None,
+) -> IssuedTicket:
+    """Check intake, take the next number, store the ticket and its `issued` event. `appointment_at`: the
+    check-in of a booked visit, whose ticket is of class `appointment` and joins at its slot's start. An
+    appointment-only service takes walk-ins of the priority classes only (the ministries exempt them)."""
     service_config = centre.service(request.service)
     priority = rules.check_priority(request.priority)
+    if appointment_at is not None:
+        priority = rules.PriorityClass.APPOINTMENT
+    elif service_config.appointments.only and priority == rules.PriorityClass.NONE:
+        raise IntakeClosed("appointment_only")
     transactions = rules.check_transactions(request.transactions)
     civil_id = rules.check_civil_id(request.civil_id)
     local = local_time(now, centre.config.tz)
@@ -119,7 +131,7 @@ def issue_ticket(session: Session, centre: CentreCatalog, request: TicketRequest
         "source": request.source,
         "status": rules.Status.WAITING.value,
         "issued_at": now,
-        "queued_at": now,
+        "queued_at": appointment_at or now,
         "recalls": 0,
         "needs_check_in": needs_check_in,
         "hold_until": None,  # a remote ticket's hold starts when it is due (services/remote.py)

@@ -53,6 +53,26 @@ class Zone(Strict):
     names: Names
 
 
+class ServiceAppointments(Strict):
+    """Booking for one service: off unless enabled. `only`: no walk-ins, except the elderly and disabled."""
+
+    enabled: bool = False
+    only: bool = False
+    capacity: int | None = Field(None, ge=0, le=500)  # visits per slot; default: from the counters (below)
+
+
+class Appointments(Strict):
+    """A centre's booking rules (docs/appointments.md)."""
+
+    slot_minutes: int = Field(15, ge=5, le=240)
+    walk_in_share: float = Field(0.5, ge=0, le=1)  # of each slot's service time, kept for walk-ins
+    days_ahead: int = Field(14, ge=0, le=180)  # how far ahead visits can be booked
+    check_in_before: int = Field(30, ge=0, le=240)  # minutes before the slot check-in opens
+    check_in_after: int = Field(10, ge=0, le=120)  # minutes after the slot's start a check-in is on time
+    per_person_per_day: int = Field(2, ge=1, le=20)  # bookings per phone number or civil ID per day
+    remind_minutes: int = Field(60, ge=0, le=2880)  # a reminder this long before the slot (0: none)
+
+
 class Service(Strict):
     code: Code
     prefix: Annotated[str, Field(pattern=r"^[A-Z]$")]
@@ -61,6 +81,7 @@ class Service(Strict):
     target_wait: int = Field(20, gt=0, le=600)
     daily_cap: int = Field(500, gt=0, le=9999)
     remote_join: bool = True
+    appointments: ServiceAppointments = ServiceAppointments()
 
 
 class Body(Strict):
@@ -130,6 +151,7 @@ class Centre(Strict):
     numbering: Literal["day", "shift"] = "day"
     shifts: list[Shift] = Field(min_length=1)
     calendar: CalendarConfig = CalendarConfig()
+    appointments: Appointments = Appointments()
     priority: Priority = Priority()
     remote: Remote = Remote()
     counter_rules: CounterRules = CounterRules()
@@ -197,14 +219,14 @@ class SmsGateway(Strict):
     timeout: float = Field(5.0, gt=0, le=60)
 
 
-NotificationEvent = Literal["issued", "ahead", "called", "done", "due", "closed"]
+NotificationEvent = Literal["issued", "ahead", "called", "done", "due", "closed", "booked", "reminder"]
 
 
 class Notifications(Strict):
     """Messages to visitors (optional): one channel for the deployment, sent from an outbox by a worker."""
 
     channel: Literal["none", "log", "webhook", "sms"] = "none"
-    events: list[NotificationEvent] = ["issued", "ahead", "called", "done", "due", "closed"]
+    events: list[NotificationEvent] = ["issued", "ahead", "called", "done", "due", "closed", "booked", "reminder"]
     ahead: int = Field(3, ge=1, le=50)  # "N people ahead of you" is sent once at this position
     max_attempts: int = Field(6, ge=1, le=50)
     backoff_seconds: float = Field(5.0, gt=0, le=3600)  # doubled after every failed attempt

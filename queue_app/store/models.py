@@ -162,6 +162,46 @@ class Ticket(Base):
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
 
 
+class Appointment(Base):
+    """A booked visit: a service at a slot, for a phone number or civil ID, with a code to check in by.
+    Imported bookings keep the platform's reference (`external_ref`): the same file twice adds nothing."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        UniqueConstraint("centre_id", "external_ref"),
+        Index("ix_appointments_centre_status_slot", "centre_id", "status", "slot_start"),
+        Index("ix_appointments_civil_id", "civil_id"),
+        Index("ix_appointments_phone", "phone"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    slot_start: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+    code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))  # booked | checked_in | late | cancelled | no_show
+    civil_id: Mapped[str | None] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(2))
+    source: Mapped[str] = mapped_column(String(8))  # web | api | import
+    external_ref: Mapped[str | None] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)  # cancelled or marked no-show
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AppointmentSlot(Base):
+    """How many visits a slot holds: one conditional UPDATE books a place, so two visitors never take the
+    last one at once."""
+
+    __tablename__ = "appointment_slots"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TicketEvent(Base):
     """One row per transition: waits, service times and no-shows are plain queries over these."""
 

@@ -55,3 +55,23 @@ class CounterRecord:
     services_override: list[str] | None
     priority_streak: int
     changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AppointmentRecord:
+    id: int
+    centre_id: int
+    service_id: int
+    slot_start: datetime
+    code: str
+    status: str
+    civil_id: str | None
+    phone: str | None
+    lang: str
+    source: str
+    external_ref: str | None
+    ticket_id: int | None
+    created_at: datetime
+    checked_in_at: datetime | None
+    finished_at: datetime | None
+    reminded_at: datetime | None

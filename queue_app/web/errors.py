@@ -44,6 +44,17 @@ MESSAGES: dict[str, Any] = {
     "calendar_reason_required": _l("Give the reason the centre is closed (it is shown to visitors)."),
     "unknown_calendar_entry": _l("There is no such closed day in this centre's calendar."),
     "calendar_entry_from_config": _l("This day comes from config.yaml: change it there."),
+    "appointment_only": _l(
+        "This service is by appointment only. Elderly visitors and people with disabilities are served without one."
+    ),
+    "appointments_not_offered": _l("This service cannot be booked."),
+    "invalid_slot": _l("This time cannot be booked: choose one of the times offered."),
+    "slot_full": _l("This time is fully booked: choose another."),
+    "appointment_limit_person": _l("You already have %(limit)s appointments on that day."),
+    "already_imported": _l("This booking was imported already."),
+    "unknown_appointment": _l("No appointment has this code."),
+    "appointment_not_booked": _l("This appointment is %(status)s: it cannot be changed."),
+    "check_in_too_early": _l("Too early: check-in for your appointment opens at %(time)s."),
     "service_closed": _l("This service has been closed for new tickets by the supervisor."),
     "remote_not_allowed": _l("This service cannot be joined from home."),
     "invalid_phone": _l("Enter a mobile number of 7 to 15 digits."),

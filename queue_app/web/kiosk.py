@@ -82,6 +82,8 @@ def _strings() -> dict[str, str]:
         "not_a_ticket": gettext("This code is not a ticket. Please scan the QR code on your ticket's page."),
         "not_waiting": gettext("This ticket is no longer waiting (called, served or cancelled). Please ask the staff."),
         "take_new": gettext("Please take a new ticket."),
+        "appointment_on_time": gettext("Your appointment: you will be called at your time."),
+        "appointment_late": gettext("You came after your appointment's time: you join the queue like everyone else."),
     }
 
 

@@ -203,6 +203,8 @@
   }
 
   function showTicket(ticket) {
+    $("ticket-note").hidden = !ticket.appointment;
+    $("ticket-note").textContent = ticket.appointment ? (ticket.late ? S.appointment_late : S.appointment_on_time) : "";
     $("ticket-number").textContent = ticket.number;
     $("ticket-service").textContent = ticket.service_names[config.lang];
     $("ticket-ahead").textContent = fmt(S.ahead, { n: ticket.position });
@@ -284,8 +286,47 @@
     touched();
   }
 
+  // A booked visit: its page's QR (/b/<8 digits>), or the code or civil ID typed on the keypad.
+  const booking = { digits: "" };
+
+  function bookingCode(text) {
+    const url = text.trim().match(/\/b\/(\d{8})(?:[?#].*)?$/);
+    return url ? url[1] : null;
+  }
+
+  function renderBooking() {
+    $("booking-input").textContent = booking.digits;
+    $("booking-check-in").disabled = booking.digits.length !== 8 && booking.digits.length !== 12;
+  }
+
+  async function checkInVisit(value) {
+    if (scanner.busy) return;
+    scanner.busy = true;
+    $("checkin-waiting").textContent = S.checking;
+    const body = value.length === 12 ? { civil_id: value } : { code: value };
+    try {
+      const response = await fetch(config.api + "/appointments/check-in?lang=" + config.lang, {
+        method: "POST",
+        headers: Object.assign({ "Content-Type": "application/json", "Accept-Language": config.lang }, auth),
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({}));
+      booking.digits = "";
+      renderBooking();
+      if (response.ok) return showTicket(data);
+      const error = data.error || {};
+      showCheckIn(error.code || "error", null, error.message || S.network);
+    } catch (failure) {
+      showCheckIn("error", null, S.network);
+    } finally {
+      scanner.busy = false;
+    }
+  }
+
   async function checkIn(text) {
     if (scanner.busy) return;
+    const visit = bookingCode(text);
+    if (visit) return checkInVisit(visit);
     const code = trackingCode(text);
     if (!code) return showCheckIn("unknown_ticket", null, S.not_a_ticket);
     scanner.busy = true;
@@ -325,6 +366,16 @@
     show("checkin-result");
     checkInTimer = setTimeout(backToStart, config.checkInSeconds * 1000);
   }
+
+  document.querySelectorAll("[data-code-digit]").forEach((b) => b.addEventListener("click", () => {
+    if (booking.digits.length < 12) booking.digits += b.dataset.codeDigit;
+    renderBooking();
+  }));
+  document.querySelectorAll("[data-code-key]").forEach((b) => b.addEventListener("click", () => {
+    booking.digits = b.dataset.codeKey === "clear" ? "" : booking.digits.slice(0, -1);
+    renderBooking();
+  }));
+  $("booking-check-in").addEventListener("click", () => checkInVisit(booking.digits));
 
   document.addEventListener("keydown", onKey, true);
   $("checkin-open").addEventListener("click", openCheckIn);
