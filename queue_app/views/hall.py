@@ -55,6 +55,8 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
                 "target_wait": service.target_wait,
                 "counters": active.get(service.code, 0),
                 "remote_join": service.remote_join,
+                "appointments": service.appointments.enabled,  # can be booked (/book, the API)
+                "appointment_only": service.appointments.only,  # walk-ins: the elderly and disabled only
             }
         )
     return result
