@@ -136,7 +136,7 @@ class Ticket(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(8))
     tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
-    priority: Mapped[str] = mapped_column(String(10), default="none")
+    priority: Mapped[str] = mapped_column(String(12), default="none")  # domain.tickets.PriorityClass
     transactions: Mapped[int] = mapped_column(Integer, default=1)
     lang: Mapped[str] = mapped_column(String(2), default="ar")
     civil_id: Mapped[str | None] = mapped_column(String(12))

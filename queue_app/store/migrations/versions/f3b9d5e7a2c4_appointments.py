@@ -1,5 +1,9 @@
 """appointments: booked visits and the places taken per slot
 
+A checked-in visit is a ticket of priority class `appointment` (11 characters): `tickets.priority` grows
+to 12. SQLite does not enforce a VARCHAR length, and a batch copy of `tickets` would drop its tally
+triggers, so only PostgreSQL alters the column.
+
 Revision ID: f3b9d5e7a2c4
 Revises: e8a4b6c2d1f0
 Create Date: 2026-12-04 08:30:00
@@ -15,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("tickets", "priority", type_=sa.String(length=12), existing_type=sa.String(length=10))
     op.create_table(
         "appointments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +62,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("tickets", "priority", type_=sa.String(length=10), existing_type=sa.String(length=12))
     op.drop_table("appointment_slots")
     op.drop_index("ix_appointments_phone", table_name="appointments")
     op.drop_index("ix_appointments_civil_id", table_name="appointments")
