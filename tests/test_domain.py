@@ -109,9 +109,10 @@ def test_priority() -> None:
     assert rules.check_priority(None) is rules.PriorityClass.NONE
     assert rules.check_priority("elderly") is rules.PriorityClass.ELDERLY
     assert rules.check_priority("disabled") is rules.PriorityClass.DISABLED
-    with pytest.raises(InvalidInput) as refused:
-        rules.check_priority("vip")
-    assert refused.value.code == "invalid_priority"
+    for chosen in ("vip", "appointment"):  # the appointment class comes with a check-in, never from a form
+        with pytest.raises(InvalidInput) as refused:
+            rules.check_priority(chosen)
+        assert refused.value.code == "invalid_priority"
 
 
 def test_errors_carry_stable_codes_and_statuses() -> None:
@@ -178,6 +179,30 @@ def test_anti_starvation_after_max_consecutive_priority_calls() -> None:
     only_priority = [candidate(2, "traffic", 5, "elderly"), candidate(5, "residency", 50)]
     # no regular ticket in the first tier: the priority ticket still goes first
     assert order(only_priority, ["traffic", "residency"], streak=5) == [2, 5]
+
+
+def appointment(ticket_id: int, service: str, slot_in_minutes: float) -> Candidate:
+    """A checked-in appointment: its place in time is its slot's start (in the future when positive)."""
+    return Candidate(ticket_id, service, "appointment", NOW + timedelta(minutes=slot_in_minutes))
+
+
+def test_an_appointment_goes_first_once_its_slot_has_begun() -> None:
+    queue = [candidate(1, "traffic", 60), candidate(2, "traffic", 45, "disabled"), appointment(3, "traffic", 0)]
+    assert order(queue, ["traffic"]) == [3, 2, 1]  # at its time, ahead of an hour's wait and a priority
+    late_slots = [appointment(4, "traffic", -5), appointment(3, "traffic", -1), candidate(1, "traffic", 60)]
+    assert order(late_slots, ["traffic"]) == [4, 3, 1]  # due appointments among themselves: by slot
+
+
+def test_an_early_appointment_waits_like_one_who_came_at_its_slot() -> None:
+    queue = [candidate(1, "traffic", 20), appointment(2, "traffic", 10), candidate(3, "traffic", 0)]
+    assert order(queue, ["traffic"]) == [1, 3, 2]  # its slot is in ten minutes: behind those already here
+
+
+def test_an_appointment_never_crosses_a_tier_and_counts_in_the_priority_streak() -> None:
+    queue = [candidate(1, "traffic", 1), appointment(2, "residency", -10)]
+    assert order(queue, ["traffic", "residency"]) == [1, 2]
+    queue = [appointment(2, "traffic", -1), candidate(1, "traffic", 30)]
+    assert order(queue, ["traffic"], streak=3) == [1, 2]  # after 3 priority or appointment calls, a walk-in
 
 
 def test_non_callable_tickets_are_skipped() -> None:
