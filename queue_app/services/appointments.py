@@ -19,7 +19,9 @@ from ..domain.appointments import (
     arrival,
     new_booking_code,
     slot_capacity,
+    slot_of,
     slot_starts,
+    visit_time,
 )
 from ..domain.calendar import as_utc, local_time
 from ..domain.errors import Conflict, InvalidInput, LimitReached, NotFound
@@ -145,12 +147,23 @@ def book(
         if store.count_for_person(session, centre.id, phone_value, civil, first, last) >= limit:
             raise LimitReached("appointment_limit_person", limit=limit)
     service_id = centre.service_ids[service]
-    if not store.take_place(session, service_id, start, capacity(centre, service) if check_slot else None):
-        raise Conflict("slot_full")
+    slot_minutes = centre.config.appointments.slot_minutes
+    visit_at, slot_start = start, start
+    if check_slot:
+        places = capacity(centre, service)
+        place = store.take_place(session, service_id, start, places)
+        if place is None:
+            raise Conflict("slot_full")
+        visit_at = visit_time(start, place, places, slot_minutes)
+    else:  # the platform's own time: its place is counted in the slot it falls in, whatever the capacity
+        local_start = local_time(start, centre.config.tz)
+        slot_start = as_utc(slot_of(local_start, slot_minutes))
+        store.take_place(session, service_id, slot_start, None)
     values = {
         "centre_id": centre.id,
         "service_id": service_id,
-        "slot_start": start,
+        "slot_start": slot_start,
+        "visit_at": visit_at,
         "status": AppointmentStatus.BOOKED.value,
         "civil_id": civil,
         "phone": phone_value,
@@ -204,9 +217,14 @@ def move(session: Session, centre: CentreCatalog, code: str, slot: object, now: 
     service = centre.service_code(found.service_id)
     start = _slot_start(centre, slot)
     _check_slot(session, centre, service, start, now)
-    if not store.take_place(session, found.service_id, start, capacity(centre, service)):
+    places = capacity(centre, service)
+    place = store.take_place(session, found.service_id, start, places)
+    if place is None:
         raise Conflict("slot_full")
-    moved = store.change(session, found.id, {AppointmentStatus.BOOKED}, slot_start=start, reminded_at=None)
+    visit_at = visit_time(start, place, places, centre.config.appointments.slot_minutes)
+    moved = store.change(
+        session, found.id, {AppointmentStatus.BOOKED}, slot_start=start, visit_at=visit_at, reminded_at=None
+    )
     if moved is None:
         raise Conflict("appointment_not_booked", status=found.status)
     store.give_back_place(session, found.service_id, found.slot_start)
@@ -222,7 +240,7 @@ def _for_check_in(session: Session, centre: CentreCatalog, code_or_civil_id: str
         booked = store.booked_for_civil_id(session, centre.id, value, first, last)
         if not booked:
             raise NotFound("unknown_appointment")
-        return min(booked, key=lambda a: abs((a.slot_start - now).total_seconds()))
+        return min(booked, key=lambda a: abs((a.visit_at - now).total_seconds()))
     return find(session, centre, value)
 
 
@@ -233,9 +251,9 @@ def check_in(session: Session, centre: CentreCatalog, code_or_civil_id: str, now
     if found.status != AppointmentStatus.BOOKED:
         raise Conflict("appointment_not_booked", status=found.status)
     rules_ = centre.config.appointments
-    when = arrival(found.slot_start, now, rules_.check_in_before, rules_.check_in_after)
+    when = arrival(found.visit_at, now, rules_.check_in_before, rules_.check_in_after)
     if when == Arrival.EARLY:
-        opens = local_time(found.slot_start - timedelta(minutes=rules_.check_in_before), centre.config.tz)
+        opens = local_time(found.visit_at - timedelta(minutes=rules_.check_in_before), centre.config.tz)
         raise Conflict("check_in_too_early", time=opens.strftime("%H:%M"))
     late = when == Arrival.LATE
     request = TicketRequest(
@@ -245,7 +263,7 @@ def check_in(session: Session, centre: CentreCatalog, code_or_civil_id: str, now
         phone=found.phone,
         source=rules.Source.APPOINTMENT.value,
     )
-    issued = issue_ticket(session, centre, request, now, appointment_at=None if late else found.slot_start)
+    issued = issue_ticket(session, centre, request, now, appointment_at=None if late else found.visit_at)
     status = AppointmentStatus.LATE if late else AppointmentStatus.CHECKED_IN
     checked = store.change(
         session,
@@ -296,14 +314,14 @@ def import_bookings(
 
 def appointment_json(centre: CentreCatalog, appointment: AppointmentRecord, public_url: str) -> dict[str, Any]:
     service = centre.service_code(appointment.service_id)
-    start = local_time(appointment.slot_start, centre.config.tz)
+    start = local_time(appointment.visit_at, centre.config.tz)
     return {
         "code": appointment.code,
         "centre": centre.code,
         "service": service,
         "service_names": centre.service(service).names.as_dict(),
-        "start": start.isoformat(timespec="seconds"),
-        "end": (start + timedelta(minutes=centre.config.appointments.slot_minutes)).isoformat(timespec="seconds"),
+        "start": start.isoformat(timespec="seconds"),  # the visitor's own time (spread over the slot)
+        "slot": local_time(appointment.slot_start, centre.config.tz).isoformat(timespec="seconds"),
         "status": appointment.status,
         "lang": appointment.lang,
         "url": booking_link(public_url, appointment.code),
@@ -324,7 +342,7 @@ def _message(
         return
     if config.channel == "sms" and not appointment.phone:
         return
-    start = local_time(appointment.slot_start, centre.config.tz)
+    start = local_time(appointment.visit_at, centre.config.tz)
     service = centre.service_code(appointment.service_id)
     payload = {
         "event": event.value,
@@ -362,7 +380,7 @@ def sweep(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
         rules_ = centre.config.appointments
         if rules_.remind_minutes:
             for due in store.to_remind(session, now + timedelta(minutes=rules_.remind_minutes), now):
-                if due.slot_start > now:
+                if due.visit_at > now:
                     _message(session, centre, due, Message.REMINDER, now)
         store.mark_no_shows(session, centre.id, now - timedelta(minutes=rules_.check_in_after), now)
     return []

@@ -25,8 +25,9 @@ def _record(row: Any) -> AppointmentRecord | None:
     return AppointmentRecord(**row._asdict()) if row is not None else None
 
 
-def take_place(session: Session, service_id: int, slot_start: datetime, capacity: int | None) -> bool:
-    """Book one place in a slot if one is free (`capacity` None: always, for imports); False when full."""
+def take_place(session: Session, service_id: int, slot_start: datetime, capacity: int | None) -> int | None:
+    """Book one place in a slot if one is free (`capacity` None: always, for imports): how many the slot
+    now holds, or None when it was full."""
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
@@ -35,7 +36,8 @@ def take_place(session: Session, service_id: int, slot_start: datetime, capacity
     statement = update(_SLOTS).where(_SLOTS.c.service_id == service_id, _SLOTS.c.slot_start == slot_start)
     if capacity is not None:
         statement = statement.where(_SLOTS.c.booked < capacity)
-    return session.execute(statement.values(booked=_SLOTS.c.booked + 1).returning(_SLOTS.c.booked)).first() is not None
+    row = session.execute(statement.values(booked=_SLOTS.c.booked + 1).returning(_SLOTS.c.booked)).first()
+    return int(row[0]) if row is not None else None
 
 
 def give_back_place(session: Session, service_id: int, slot_start: datetime) -> None:
@@ -87,10 +89,10 @@ def booked_for_civil_id(
             _APPOINTMENTS.c.centre_id == centre_id,
             _APPOINTMENTS.c.civil_id == civil_id,
             _APPOINTMENTS.c.status == AppointmentStatus.BOOKED.value,
-            _APPOINTMENTS.c.slot_start >= first,
-            _APPOINTMENTS.c.slot_start <= last,
+            _APPOINTMENTS.c.visit_at >= first,
+            _APPOINTMENTS.c.visit_at <= last,
         )
-        .order_by(_APPOINTMENTS.c.slot_start)
+        .order_by(_APPOINTMENTS.c.visit_at)
     )
     return [AppointmentRecord(**row._asdict()) for row in rows]
 
@@ -135,14 +137,14 @@ def change(
 
 
 def mark_no_shows(session: Session, centre_id: int, before: datetime, now: datetime) -> list[AppointmentRecord]:
-    """A centre's booked visits whose slot started before `before` (the check-in window is over) become
+    """A centre's booked visits whose time was before `before` (the check-in window is over) become
     no-shows, each once."""
     rows = session.execute(
         update(_APPOINTMENTS)
         .where(
             _APPOINTMENTS.c.centre_id == centre_id,
             _APPOINTMENTS.c.status == AppointmentStatus.BOOKED.value,
-            _APPOINTMENTS.c.slot_start < before,
+            _APPOINTMENTS.c.visit_at < before,
         )
         .values(status=AppointmentStatus.NO_SHOW.value, finished_at=now)
         .returning(*_APPOINTMENTS.c)
@@ -157,7 +159,7 @@ def to_remind(session: Session, until: datetime, now: datetime) -> list[Appointm
         .where(
             _APPOINTMENTS.c.status == AppointmentStatus.BOOKED.value,
             _APPOINTMENTS.c.reminded_at.is_(None),
-            _APPOINTMENTS.c.slot_start <= until,
+            _APPOINTMENTS.c.visit_at <= until,
         )
         .values(reminded_at=now)
         .returning(*_APPOINTMENTS.c)

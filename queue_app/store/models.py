@@ -170,14 +170,15 @@ class Appointment(Base):
     __table_args__ = (
         UniqueConstraint("code"),
         UniqueConstraint("centre_id", "external_ref"),
-        Index("ix_appointments_centre_status_slot", "centre_id", "status", "slot_start"),
+        Index("ix_appointments_centre_status_visit", "centre_id", "status", "visit_at"),
         Index("ix_appointments_civil_id", "civil_id"),
         Index("ix_appointments_phone", "phone"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    slot_start: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+    slot_start: Mapped[datetime] = mapped_column(DateTime)  # naive UTC: the slot whose place it holds
+    visit_at: Mapped[datetime] = mapped_column(DateTime)  # the visitor's own time, staggered within the slot
     code: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12))  # booked | checked_in | late | cancelled | no_show
     civil_id: Mapped[str | None] = mapped_column(String(12))

@@ -63,6 +63,7 @@ class AppointmentRecord:
     centre_id: int
     service_id: int
     slot_start: datetime
+    visit_at: datetime
     code: str
     status: str
     civil_id: str | None

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("centre_id", sa.Integer(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=False),
         sa.Column("slot_start", sa.DateTime(), nullable=False),
+        sa.Column("visit_at", sa.DateTime(), nullable=False),
         sa.Column("code", sa.String(length=12), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("civil_id", sa.String(length=12), nullable=True),
@@ -46,7 +47,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_appointments_code")),
         sa.UniqueConstraint("centre_id", "external_ref", name=op.f("uq_appointments_centre_id")),
     )
-    op.create_index("ix_appointments_centre_status_slot", "appointments", ["centre_id", "status", "slot_start"])
+    op.create_index("ix_appointments_centre_status_visit", "appointments", ["centre_id", "status", "visit_at"])
     op.create_index("ix_appointments_civil_id", "appointments", ["civil_id"])
     op.create_index("ix_appointments_phone", "appointments", ["phone"])
     op.create_table(
@@ -67,5 +68,5 @@ def downgrade() -> None:
     op.drop_table("appointment_slots")
     op.drop_index("ix_appointments_phone", table_name="appointments")
     op.drop_index("ix_appointments_civil_id", table_name="appointments")
-    op.drop_index("ix_appointments_centre_status_slot", table_name="appointments")
+    op.drop_index("ix_appointments_centre_status_visit", table_name="appointments")
     op.drop_table("appointments")
