@@ -3,10 +3,12 @@ previous one), on a SQLite file. On a shared machine the HTTP benchmarks swing b
 the next (CPU steal); process CPU time of the same work, alternated with a baseline checkout run for run,
 is steadier. Usage:
 
-    .venv/bin/python bench/usecases.py --runs 5 --tickets 2000 [--baseline /tmp/base]
+    .venv/bin/python bench/usecases.py --runs 5 --tickets 2000 [--baseline /tmp/base] [--appointments 0.3]
 
 Each run is a fresh process on a fresh database: it issues `--tickets` tickets over four services, then
 20 counters call next in turn until nobody waits. It prints the CPU per issue and per call (µs), medians.
+`--appointments SHARE`: that share of the tickets are checked-in appointments (their slot half an hour
+before the calls, so they are due and go first); a baseline checkout without appointments issues walk-ins.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from queue_app.services import counters
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.store.models import User
 
-url, config, tickets = sys.argv[2], sys.argv[3], int(sys.argv[4])
+url, config, tickets, share = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 upgrade(url)
 db = Database(url)
 with db.transaction() as session:
@@ -53,9 +55,18 @@ with db.transaction() as session:
 services = ["traffic", "residency", "civil-id", "medical"]
 start = datetime(2026, 11, 22, 5, 0)
 cpu = time.process_time()
+booked = int(round(share * 10))
 for i in range(tickets):
+    at = start + timedelta(milliseconds=i)
     with db.transaction() as session:
-        issue_ticket(session, centre, TicketRequest(service=services[i % 4]), start + timedelta(milliseconds=i))
+        request = TicketRequest(service=services[i % 4])
+        if i % 10 < booked:
+            try:  # a checked-in appointment, where the checkout has them
+                issue_ticket(session, centre, request, at, appointment_at=start + timedelta(minutes=30, milliseconds=i))
+                continue
+            except TypeError:
+                pass
+        issue_ticket(session, centre, request, at)
 issue_cpu = time.process_time() - cpu
 codes = list(centre.counter_ids)
 calls, empty, i = 0, 0, 0
@@ -75,12 +86,12 @@ print(json.dumps({"issue_us": issue_cpu / tickets * 1e6, "call_us": call_cpu / c
 """
 
 
-def one(root: Path, tickets: int) -> dict[str, float]:
+def one(root: Path, tickets: int, share: float = 0.0) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="tabour-usecases-") as tmp:
         url = f"sqlite:///{tmp}/tabour.db"
         config = ROOT / "tests" / "fixtures" / "twenty_counters.yaml"
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(root), url, str(config), str(tickets)],
+            [sys.executable, "-c", CHILD, str(root), url, str(config), str(tickets), str(share)],
             cwd=root,
             capture_output=True,
             text=True,
@@ -94,13 +105,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--baseline", type=Path, help="another checkout, run alternately")
+    parser.add_argument("--appointments", type=float, default=0.0, help="share of checked-in appointments")
     args = parser.parse_args()
     results: dict[str, list[dict[str, float]]] = {"tabour": [], "baseline": []}
     for run in range(args.runs):
-        results["tabour"].append(one(ROOT, args.tickets))
+        results["tabour"].append(one(ROOT, args.tickets, args.appointments))
         print(f"run {run + 1} tabour   {json.dumps(results['tabour'][-1])}", flush=True)
         if args.baseline:
-            results["baseline"].append(one(args.baseline.resolve(), args.tickets))
+            results["baseline"].append(one(args.baseline.resolve(), args.tickets, 0.0))
             print(f"run {run + 1} baseline {json.dumps(results['baseline'][-1])}", flush=True)
     for name, runs in results.items():
         if runs:
