@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from queue_app.services.catalog import Catalog, sync_catalog
 from queue_app.settings import Settings, load_config
@@ -73,6 +75,20 @@ def settings(tmp_path: Path, sqlite_url: str, hall_config) -> Settings:
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real server (gevent, SQLite file) on a free loopback port, with the small test config."""
     server = LiveServer(instance=tmp_path / "instance").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def booking_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server whose traffic service takes bookings (15-minute slots, check-in 30 minutes ahead)."""
+    data = copy.deepcopy(yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8")))
+    centre = data["centres"][0]
+    centre["appointments"] = {"slot_minutes": 15, "days_ahead": 3, "check_in_before": 30, "check_in_after": 10}
+    centre["bodies"][0]["services"][0]["appointments"] = {"enabled": True}
+    config = tmp_path / "booking.yaml"
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    server = LiveServer(instance=tmp_path / "instance", config=config).start()
     yield server
     server.stop()
 

@@ -4,33 +4,17 @@ phone with "I am here". Then the clerk calls the booked visitor."""
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from tests.support.screenshots import save_screenshot
-from tests.support.server import SMALL_CONFIG, LiveServer
+from tests.support.server import LiveServer
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
-
-
-@pytest.fixture
-def booking_server(tmp_path: Path) -> Iterator[LiveServer]:
-    data = copy.deepcopy(yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8")))
-    centre = data["centres"][0]
-    centre["appointments"] = {"slot_minutes": 15, "days_ahead": 3, "check_in_before": 30, "check_in_after": 10}
-    centre["bodies"][0]["services"][0]["appointments"] = {"enabled": True}
-    config = tmp_path / "booking.yaml"
-    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    server = LiveServer(instance=tmp_path / "instance", config=config).start()
-    yield server
-    server.stop()
 
 
 def book_first_free_time(page: Any, server: LiveServer, lang: str, **person: str) -> str:
