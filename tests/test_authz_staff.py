@@ -19,8 +19,17 @@ from queue_app.store.database import utcnow
 from tests.support.server import LiveServer
 
 # Routes whose caller is a visitor, not staff: the credential is the form itself or the tracking code in
-# the URL, so they need CSRF but no session. Every other POST route outside /api/ needs both.
-PUBLIC_POST_ENDPOINTS = {"auth.login_submit", "join.page", "track.cancel", "track.rate"}
+# the URL (a booking code likewise), so they need CSRF but no session. Every other POST route outside /api/
+# needs both.
+PUBLIC_POST_ENDPOINTS = {
+    "auth.login_submit",
+    "join.page",
+    "track.cancel",
+    "track.rate",
+    "booking.page",
+    "booking.here",
+    "booking.cancel",
+}
 URL_VALUES = {"centre": "test", "code": "1", "service": "traffic", "tracking_code": "no-such-code"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -17,12 +17,14 @@ from tests.support.server import LiveServer
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 
 
-def book_first_free_time(page: Any, server: LiveServer, lang: str, **person: str) -> str:
+def book_first_free_time(page: Any, server: LiveServer, lang: str, shot: Path | None = None, **person: str) -> str:
     """Book the first free time today for traffic; the booking code."""
     page.goto(f"{server.url}/book/test?lang={lang}")
     page.select_option("#service", "traffic")
     page.click("#choose button[type=submit]")
     page.locator("input[name=start]:enabled").first.check()
+    if shot is not None:
+        save_screenshot(page, shot, f"book-{lang}")
     for name, value in person.items():
         page.fill(f"#{name}", value)
     page.click("#book button[type=submit]")
@@ -38,12 +40,12 @@ def test_book_move_and_check_in_at_the_kiosk_and_on_the_phone(
     context = browser.new_context(locale="en-US", **PHONE)
     page = context.new_page()
     try:
-        code = book_first_free_time(page, server, "ar", phone="+96550001234")
+        code = book_first_free_time(page, server, "ar", artifacts, phone="+96550001234")
         assert page.locator("html").get_attribute("dir") == "rtl"
         assert page.text_content("#code") == code
         assert page.text_content("#status") == "محجوز"
         assert page.locator(".qr svg").count() == 1
-        save_screenshot(page, artifacts, "booking-ar", readme=False)
+        save_screenshot(page, artifacts, "booking-ar")
 
         other = book_first_free_time(page, server, "en", civil_id="290010112345")
         assert other != code and page.text_content("#status") == "Booked"
@@ -70,7 +72,7 @@ def test_book_move_and_check_in_at_the_kiosk_and_on_the_phone(
         screen.locator("#step-ticket:not([hidden])").wait_for()
         assert screen.text_content("#ticket-number") == "A001"
         assert screen.text_content("#ticket-note") == "Your appointment: you will be called at your time."
-        save_screenshot(screen, artifacts, "kiosk-appointment-en", readme=False)
+        save_screenshot(screen, artifacts, "kiosk-appointment-en")
         kiosk.close()
 
         # the phone: "I am here" checks the other booking in and opens its ticket's page

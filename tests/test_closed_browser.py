@@ -38,7 +38,7 @@ def test_kiosk_and_join_page_say_why_the_centre_is_closed(live_server: LiveServe
         assert "يفتح" in banner.inner_text()  # ... and when it opens
         assert page.locator("[data-body]").count() > 0
         assert page.locator("[data-body]:enabled").count() == 0  # nothing to tap
-        save_screenshot(page, artifacts, "kiosk-closed-ar", readme=False)
+        save_screenshot(page, artifacts, "kiosk-closed-ar")
 
         page.tap("a.lang-button[data-lang=en]")
         page.wait_for_url("**lang=en")
