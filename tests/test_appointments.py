@@ -66,11 +66,14 @@ def test_slots_follow_the_shifts_and_keep_the_walk_ins_share(tmp_path: Any) -> N
             listed = appointments.slots(session, centre, "traffic", "2026-11-22", local(9, 5))
             assert appointments.slots(session, centre, "traffic", "2026-11-21", local(9, 5)) == []  # the past
         starts = [s["start"][11:16] for s in listed]
-        assert starts[:2] == ["07:30", "07:45"] and starts[-1] == "20:15" and "13:30" not in starts
+        assert starts[:2] == ["09:15", "09:30"] and starts[-1] == "20:15" and "13:30" not in starts
+        with database.reading() as session:
+            early = appointments.slots(session, centre, "traffic", "2026-11-22", local(6))
+        assert [s["start"][11:16] for s in early][:2] == ["07:30", "07:45"]  # from each shift's opening
         assert "16:00" in starts and "14:00" not in starts  # the afternoon break has no slots
         assert {s["capacity"] for s in listed} == {2}  # 2 counters x 15/6 visits, half kept for walk-ins
         by_start = {s["start"][11:16]: s["available"] for s in listed}
-        assert by_start["09:00"] == 0 and by_start["09:15"] == 2  # a slot that began cannot be booked
+        assert "09:00" not in by_start and by_start["09:15"] == 2  # a slot that began is not offered
         assert refused(database, appointments.slots, centre, "residency", "2026-11-22", local(7)).code == (
             "appointments_not_offered"
         )

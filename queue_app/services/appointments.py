@@ -64,7 +64,7 @@ def capacity(centre: CentreCatalog, service: str) -> int:
 
 
 def slots(session: Session, centre: CentreCatalog, service: str, day: object, now: datetime) -> list[dict[str, Any]]:
-    """A day's slots of a service with their free places; past slots and days beyond `days_ahead` have none."""
+    """A day's slots still to come, with their free places (none beyond `days_ahead`)."""
     _bookable(centre, service)
     wanted = parse_day(day)
     rules_ = centre.config.appointments
@@ -79,8 +79,10 @@ def slots(session: Session, centre: CentreCatalog, service: str, day: object, no
     places = capacity(centre, service)
     result = []
     for start in starts:
+        if start <= local_now:
+            continue  # a slot that began cannot be booked: not offered at all
         taken = booked.get(as_utc(start), 0)
-        free = max(0, places - taken) if start > local_now else 0
+        free = max(0, places - taken)
         result.append(
             {
                 "start": start.isoformat(timespec="seconds"),
