@@ -1,9 +1,10 @@
 """Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
-`calendar close ...`."""
+`calendar close ...`, `appointments import ...`."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(devices)
     app.cli.add_command(calendar)
+    app.cli.add_command(appointments)
 
 
 @click.group(cls=AdminGroup)
@@ -167,3 +169,41 @@ def list_days(centre_code: str, days: int) -> None:
             name = (day["names"] or {}).get("en") or ""
             entry = f" #{day['entry_id']}" if day["entry_id"] else ""
             click.echo(f"{day['date']}  closed: {day['closed_reason']}{entry} {name}".rstrip())
+
+
+@click.group(cls=AdminGroup)
+def appointments() -> None:
+    """Booked visits: import a national platform's bookings."""
+
+
+@appointments.command("import")
+@click.argument("centre_code")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_appointments(centre_code: str, file: Any) -> None:
+    """Import FILE (a JSON list, or CSV with a header ref,service,start,phone,civil_id,lang) into
+    CENTRE_CODE; a booking whose ref is known is skipped, so the same file twice adds nothing."""
+    import csv
+    import json
+
+    from .services import appointments as appointment_service
+
+    rt = runtime()
+    centre = rt.catalog.centre(centre_code)
+    text = file.read()
+    if text.lstrip().startswith("["):
+        rows = json.loads(text)
+    else:
+        rows = [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(text.splitlines())]
+    with rt.db.transaction() as session:
+        summary = appointment_service.import_bookings(session, centre, rows, utcnow())
+        audit.record(
+            session,
+            "appointments_imported",
+            "cli",
+            utcnow(),
+            centre_id=centre.id,
+            detail={"added": summary["added"], "skipped": summary["skipped"], "errors": len(summary["errors"])},
+        )
+    click.echo(f"added {summary['added']}, skipped {summary['skipped']} (already imported)")
+    for error in summary["errors"]:
+        click.echo(f"row {error['row']} ({error['ref'] or 'no ref'}): {error['code']}", err=True)

@@ -4,7 +4,9 @@ by civil ID and the ticket is printed; refusals are JSON with stable codes."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
@@ -16,7 +18,7 @@ def today() -> str:
     return datetime.now(ZoneInfo("Asia/Kuwait")).date().isoformat()
 
 
-def test_book_move_cancel_import_and_check_in_over_the_api(booking_server: LiveServer) -> None:
+def test_book_move_cancel_import_and_check_in_over_the_api(booking_server: LiveServer, tmp_path: Path) -> None:
     server = booking_server
     api = f"{server.url}/api/v1/centres/test"
     listed = requests.get(f"{api}/services/traffic/slots", params={"date": today()}, timeout=10).json()["slots"]
@@ -70,3 +72,10 @@ def test_book_move_cancel_import_and_check_in_over_the_api(booking_server: LiveS
     assert twice_in.status_code == 404 and twice_in.json()["error"]["code"] == "unknown_appointment"
     anonymous = requests.post(f"{api}/appointments/check-in", json={"code": "12345678"}, timeout=10)
     assert anonymous.status_code == 401
+
+    # the same import from a terminal, for a scheduled job: a JSON file, twice
+    bookings = tmp_path / "platform.json"
+    row = {"ref": "PLAT-3", "service": "traffic", "start": second, "phone": "+96550000078"}
+    bookings.write_text(json.dumps([row]), encoding="utf-8")
+    assert server.flask("appointments", "import", "test", str(bookings)).startswith("added 1, skipped 0")
+    assert server.flask("appointments", "import", "test", str(bookings)).startswith("added 0, skipped 1")
