@@ -1,18 +1,25 @@
 """Booking a visit as a visitor does, in Chromium at a phone's size (Arabic, then English): choose a service,
-a day and a time, get a code and a QR; move it; then check in at the kiosk by typing the code, and on the
-phone with "I am here". Then the clerk calls the booked visitor."""
+a day and a time, get a code and a QR; move it; then check in at the kiosk by typing the code and by
+scanning a booking's QR, and on the phone with "I am here". Then the clerk calls the booked visitor."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 from tests.support.screenshots import save_screenshot
 from tests.support.server import LiveServer
+
+
+def today() -> str:
+    return datetime.now(ZoneInfo("Asia/Kuwait")).date().isoformat()
+
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 
@@ -73,12 +80,24 @@ def test_book_move_and_check_in_at_the_kiosk_and_on_the_phone(
         assert screen.text_content("#ticket-number") == "A001"
         assert screen.text_content("#ticket-note") == "Your appointment: you will be called at your time."
         save_screenshot(screen, artifacts, "kiosk-appointment-en")
+
+        # a third visitor shows their booking's QR to the scanner (a keyboard wedge "types" its URL)
+        slots = requests.get(f"{server.url}/api/v1/centres/test/services/traffic/slots",
+                             params={"date": today()}, timeout=10).json()["slots"]  # fmt: skip
+        start = next(s["start"] for s in slots if s["available"])
+        third = requests.post(f"{server.url}/api/v1/centres/test/appointments", timeout=10,
+                              json={"service": "traffic", "start": start, "phone": "+96550004321"}).json()  # fmt: skip
+        screen.tap("#done")
+        screen.keyboard.type(third["url"], delay=5)
+        screen.keyboard.press("Enter")
+        screen.locator("#step-ticket:not([hidden])").wait_for()
+        assert screen.text_content("#ticket-number") == "A002"
         kiosk.close()
 
         # the phone: "I am here" checks the other booking in and opens its ticket's page
         page.click("#here")
         page.wait_for_url(re.compile(r"/t/[A-Za-z0-9_-]+$"))
-        assert page.text_content("#number") == "A002"
+        assert page.text_content("#number") == "A003"
 
         clerk = server.clerk_at("1", "desk")
         called = requests.post(f"{server.url}/api/v1/centres/test/counters/1/call-next", headers=clerk, timeout=10)
