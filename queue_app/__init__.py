@@ -117,13 +117,14 @@ def _register_blueprints(app: Flask) -> None:
         kiosk,
         outbox,
         print_jobs,
+        reports,
         supervisor,
         track,
     )
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking),
+        *(calendar, appointments, booking, reports),
     ):
         app.register_blueprint(module.bp)
 

@@ -136,7 +136,8 @@ def check_in(
     if checked_in is None:
         raise Conflict("hold_expired")
     ticket = checked_in
-    record_event(session, ticket, rules.EventKind.CHECKED_IN, now)
+    _position, eta = ticket_estimate(session, centre, ticket, now)
+    record_event(session, ticket, rules.EventKind.CHECKED_IN, now, detail={"eta": [eta.low, eta.high]})
     return ticket, (
         TicketChanged(centre.code, ticket.id, ticket.tracking_code, ticket.status),
         QueueChanged(centre.code, (centre.service_code(ticket.service_id),)),

@@ -138,12 +138,14 @@ def issue_ticket(
         "client_ip": request.client_ip,
     }
     ticket = TicketRecord(id=tickets_store.insert_ticket(session, values), **values)
-    record_event(session, ticket, rules.EventKind.ISSUED, now, detail={"source": request.source})
     ahead = None
     if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
         waiting, waiting_transactions = everyone_waiting(session, service_id)
         ahead = (waiting - 1, waiting_transactions - transactions)
     position, eta = ticket_estimate(session, centre, ticket, now, ahead)
+    # the promise is kept with the event: reports compare the wait shown with the wait that came
+    detail = {"source": request.source, "eta": [eta.low, eta.high]}
+    record_event(session, ticket, rules.EventKind.ISSUED, now, detail=detail)
     # no TicketChanged: nobody can follow a ticket that did not exist before this commit
     events: tuple[Event, ...] = (QueueChanged(centre.code, (request.service,), reordered=priority.value != "none"),)
     return IssuedTicket(ticket, position, eta, events)

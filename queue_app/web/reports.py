@@ -1,0 +1,28 @@
+"""Reports over /api/v1, for the ministry's own tools: a supervisor of the centre, or an administrator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from ..extensions import csrf, runtime
+from ..services import reports
+from ..services.calendar import parse_day
+from .access import require_staff
+from .api import field
+
+bp = Blueprint("reports", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, like the rest of /api/v1
+
+
+@bp.get("/centres/<centre>/reports/summary")
+def summary(centre: str) -> Any:
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD`, dates in the centre's timezone (both included)."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    require_staff(entry, roles=("admin", "supervisor"))
+    args = dict(request.args)
+    first, last = parse_day(field(args, "from")), parse_day(field(args, "to"))
+    with rt.db.reading() as session:
+        return jsonify(reports.summary(session, entry, first, last))
