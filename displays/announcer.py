@@ -39,6 +39,12 @@ SENTENCES = {
     "en": "Ticket {number}, please go to counter {counter}",
     "ur": "ٹکٹ نمبر {number}، کاؤنٹر {counter} پر تشریف لائیں",
 }
+# The short form a screen speaks while calls queue up (docs/displays.md): the number and the counter only.
+SHORT_SENTENCES = {
+    "ar": "{number}، الكاونتر {counter}",
+    "en": "{number}, counter {counter}",
+    "ur": "{number}، کاؤنٹر {counter}",
+}
 # espeak-ng voice and speed (words per minute) per language.
 ESPEAK_VOICES = {"ar": ("ar", 135), "en": ("en-gb", 145), "ur": ("ur", 135)}
 # How the Latin ticket prefix letter is said; espeak otherwise reads a bare Latin letter poorly in ar/ur.
@@ -135,6 +141,7 @@ class Call:
     lang: str
     number: str
     counter: str
+    short: bool = False  # the number and counter only (a screen catching up with a burst of calls)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGUAGES:
@@ -164,13 +171,15 @@ class Announcer:
         }
 
     # -- public -------------------------------------------------------------------------------------
-    def call_audio(self, lang: str, number: str, counter: str) -> Path:
-        """The WAV file for one call in one language (made on first use, then served from the cache)."""
-        call = Call(lang, number.upper(), counter)
+    def call_audio(self, lang: str, number: str, counter: str, short: bool = False) -> Path:
+        """The WAV file for one call in one language (made on first use, then served from the cache);
+        `short`: without the opening words, for a screen that has calls waiting to be spoken."""
+        call = Call(lang, number.upper(), counter, short)
         clips = self._pack_clips(call)
         source = "pack:" + ",".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in clips) if clips else self._espeak_id()
         key = hashlib.sha256(f"{call}|{source}".encode()).hexdigest()[:24]
-        path = self.cache_dir / call.lang / f"{call.number}-{call.counter}-{key}.wav"
+        form = "-short" if call.short else ""
+        path = self.cache_dir / call.lang / f"{call.number}-{call.counter}{form}-{key}.wav"
         if not path.exists():
             data = self._concatenate(clips) if clips else None
             if data is None:
@@ -189,7 +198,7 @@ class Announcer:
         return path
 
     def spoken_text(self, call: Call) -> str:
-        return SENTENCES[call.lang].format(
+        return (SHORT_SENTENCES if call.short else SENTENCES)[call.lang].format(
             number=self._say_number(call), counter=self._say_code(call.lang, call.counter)
         )
 
@@ -232,7 +241,8 @@ class Announcer:
         match = NUMBER.match(call.number)
         assert match is not None
         letter, digits = match.groups()
-        names = ["ticket", *([letter] if letter else []), *_number_names(folder, str(int(digits))), "counter"]
+        opening = [] if call.short else ["ticket"]
+        names = [*opening, *([letter] if letter else []), *_number_names(folder, str(int(digits))), "counter"]
         for part in re.findall(r"[A-Za-z]|\d+", call.counter):
             names.extend([part.upper()] if part.isalpha() else _number_names(folder, part))
         paths = [folder / f"{name}.wav" for name in names]

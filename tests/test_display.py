@@ -210,3 +210,46 @@ def test_a_zone_screen_keeps_its_own_calls_after_a_reload(tmp_path: Path, browse
             context.close()
     finally:
         server.stop()
+
+
+@pytest.mark.browser
+def test_the_voice_keeps_up_in_a_burst_and_never_repeats_itself(live_server: LiveServer, browser: Any) -> None:
+    """Five calls while the first is being spoken: counter 2 calls twice, so its first call is not spoken;
+    the backlog is spoken in the first language only, back to back; the last call alone gets every
+    language; a reload replays nothing already said."""
+    supervisor = live_server.staff("lead-voice", "supervisor")
+    for counter in ("1", "2", "3", "4"):  # a supervisor may open several counters to cover them
+        signed = requests.post(f"{live_server.url}/api/v1/centres/test/counters/{counter}/sign-in", headers=supervisor)
+        assert signed.status_code == 200, signed.text
+    for service in ("traffic", "traffic", "traffic", "residency", "civil-id"):
+        issue(live_server, service)
+    context, page = open_paired(browser, live_server)
+    held: list[Any] = []
+    page.route("**/chime.wav", lambda route: held.append(route))  # the first announcement waits on its chime
+    try:
+        numbers = {}
+        for step, counter in enumerate(("1", "2", "3", "4", "2")):
+            answer = requests.post(f"{live_server.url}/api/v1/centres/test/counters/{counter}/call-next",
+                                   headers=supervisor)  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            numbers[step] = answer.json()["number"]
+        page.wait_for_function("window.tabourDisplay.announced.length === 5", timeout=15_000)
+        assert len(held) == 1  # only the first announcement has begun
+        held[0].continue_()
+        page.unroute("**/chime.wav")
+        page.wait_for_function("window.tabourDisplay.spoken.length === 4", timeout=60_000)
+        page.wait_for_timeout(1500)  # nothing more comes
+        spoken = page.evaluate("window.tabourDisplay.spoken")
+        assert [s["number"] for s in spoken] == [numbers[0], numbers[2], numbers[3], numbers[4]]
+        assert numbers[1] not in [s["number"] for s in spoken]  # counter 2 moved on before it was said
+        assert [s["languages"] for s in spoken] == [["ar", "en"], ["ar"], ["ar"], ["ar", "en"]]
+        assert [s["short"] for s in spoken] == [False, True, True, False]  # "B1, counter 3" in a burst
+        waits = [s["delay_ms"] for s in spoken]
+        assert waits == sorted(waits)  # in call order, each as soon as the one before ended
+
+        page.reload()
+        page.wait_for_function("window.tabourDisplay && window.tabourDisplay.connected", timeout=15_000)
+        page.wait_for_timeout(2000)
+        assert page.evaluate("window.tabourDisplay.spoken") == []  # nothing said twice after a reload
+    finally:
+        context.close()

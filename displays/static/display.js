@@ -168,24 +168,53 @@
   }
 
   // ---------------------------------------------------------------- announcements (one at a time)
+  /* The voice keeps up with the screen (docs/displays.md, "The voice in a busy hall"):
+     1. a newer call at the same counter replaces its call still waiting to be spoken (the counter has
+        moved on; the screen shows both);
+     2. while more calls wait, each is spoken in its short form ("B12, counter 3") in the first voice
+        language only, without the chime (one chime opens a burst): about 3 s a call instead of 6 s a
+        language; an announcement alone gets the full sentence in every language;
+     3. a call older than BACKLOG_LIMIT_MS when its turn comes is not spoken (it is on the screen), nor
+        one older than REANNOUNCE_LIMIT_MS that arrives late (a snapshot after a reconnect);
+     4. a call already spoken is never spoken again, also after a reload (the keys live in sessionStorage). */
   var queue = [];
   var speaking = false;
   var blocked = false;
+  var lastSpokeAt = 0;
+  var BURST_GAP_MS = 3000;        // a chime opens an announcement unless another ended this recently
+  var BACKLOG_LIMIT_MS = 60000;   // a waiting call this old is no longer spoken
+  var SPOKEN_KEY = "tabour-spoken";
+  debug.spoken = [];              // {number, counter, languages, delay_ms}: what was said, and how late
 
-  function audioUrl(lang, call) {
-    return config.urls.audio.replace("LANG", lang).replace("NUM", encodeURIComponent(call.number)).replace("CTR", encodeURIComponent(call.counter.code));
+  (function restoreSpoken() {
+    try {
+      JSON.parse(sessionStorage.getItem(SPOKEN_KEY) || "[]").forEach(function (key) { state.announced[key] = true; });
+    } catch (e) { /* no storage: a reload may repeat a call, nothing worse */ }
+  })();
+
+  function remember(key) {
+    state.announced[key] = true;
+    try {
+      var keys = JSON.parse(sessionStorage.getItem(SPOKEN_KEY) || "[]");
+      keys.push(key);
+      sessionStorage.setItem(SPOKEN_KEY, JSON.stringify(keys.slice(-50)));
+    } catch (e) { /* no storage */ }
+  }
+
+  function audioUrl(lang, call, short) {
+    return config.urls.audio.replace("LANG", lang).replace("NUM", encodeURIComponent(call.number)).replace("CTR", encodeURIComponent(call.counter.code)) + (short ? "?short=1" : "");
   }
 
   function announce(call) {
     var key = callKey(call);
     if (state.announced[key]) return;
-    state.announced[key] = true;
+    remember(key);
     if (!display.voice.languages.length) return;
     if (serverNow() - calledAtMs(call) > REANNOUNCE_LIMIT_MS) return;
-    var parts = [];
-    if (display.voice.chime) parts.push(config.urls.chime);
-    display.voice.languages.forEach(function (lang) { parts.push(audioUrl(lang, call)); });
-    queue.push({ call: call, parts: parts });
+    queue = queue.filter(function (item, index) {
+      return (speaking && index === 0) || item.call.counter.code !== call.counter.code;
+    });
+    queue.push({ call: call });
     debug.announced.push(call.number + (call.recall ? " (recall)" : ""));
     pump();
   }
@@ -200,25 +229,42 @@
     });
   }
 
+  function partsOf(call, busy) {
+    var parts = [];
+    var langs = busy ? display.voice.languages.slice(0, 1) : display.voice.languages;
+    if (display.voice.chime && Date.now() - lastSpokeAt > BURST_GAP_MS) parts.push(config.urls.chime);
+    langs.forEach(function (lang) { parts.push(audioUrl(lang, call, busy)); });
+    return { parts: parts, languages: langs, short: busy };
+  }
+
   function pump() {
-    if (speaking || blocked || !queue.length) return;
+    if (speaking || blocked) return;
+    while (queue.length && serverNow() - calledAtMs(queue[0].call) > BACKLOG_LIMIT_MS) queue.shift();
+    if (!queue.length) return;
     speaking = true;
     var item = queue[0];
+    var said = partsOf(item.call, queue.length > 1);
+    debug.spoken.push({
+      number: item.call.number, counter: item.call.counter.code, languages: said.languages, short: said.short,
+      delay_ms: serverNow() - calledAtMs(item.call),
+    });
     var chain = Promise.resolve();
-    item.parts.forEach(function (url) { chain = chain.then(function () { return play(url); }); });
+    said.parts.forEach(function (url) { chain = chain.then(function () { return play(url); }); });
     chain.then(function () {
       queue.shift();
       speaking = false;
-      setTimeout(pump, 400);
+      lastSpokeAt = Date.now();
+      setTimeout(pump, 250);
     }, function (error) {
       speaking = false;
       if (error && error.name === "NotAllowedError") {
+        debug.spoken.pop();  // not said: it is said when sound is allowed
         blocked = true;
         el("sound-blocked").hidden = false;
         document.body.dataset.sound = "blocked";
       } else {
         queue.shift();
-        setTimeout(pump, 400);
+        setTimeout(pump, 250);
       }
     });
   }
@@ -251,7 +297,7 @@
     state.counters = {};
     (snapshot.counters || []).forEach(function (c) { state.counters[c.code] = c; });
     renderAll();
-    // calls made while we were away: announce only those younger than 30 s, oldest first
+    // calls made while we were away and not spoken yet: only those younger than 30 s, oldest first
     calls.slice().reverse().forEach(announce);
     debug.events.push("hall_snapshot");
     document.body.dataset.calls = String(state.calls.length);

@@ -161,14 +161,15 @@ def page(centre: str, code: str) -> Any:
 
 @bp.get("/display/<centre>/<code>/audio/<lang>/<number>/<counter>.wav")
 def audio(centre: str, code: str, lang: str, number: str, counter: str) -> Any:
-    """The spoken call (lang, number, counter) as WAV, for this paired display only."""
+    """The spoken call (lang, number, counter) as WAV, for this paired display only; `?short=1`: the number
+    and counter only (the screen is catching up with a burst)."""
     entry, display, _token = _paired_display(centre, code)
     if entry is None or display is None:
         abort(403)
     if entry.config.counter(counter) is None:
         abort(404)
     try:
-        path = announcer().call_audio(lang, number, counter)
+        path = announcer().call_audio(lang, number, counter, short=request.args.get("short") == "1")
     except BadAnnouncement:
         abort(404)
     return send_file(path, mimetype="audio/wav", max_age=AUDIO_MAX_AGE)
