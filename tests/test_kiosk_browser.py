@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.printing.escpos_decode import decode
 from tests.printing.fake_printer import FakePrinter
@@ -92,3 +93,43 @@ def test_tap_through_in_arabic_and_urdu(browser, server: PrintServer, printer_po
     finally:
         context.close()
         printer.stop()
+
+
+@pytest.mark.browser
+def test_a_visitor_who_leaves_before_the_printer_returns_gets_no_stranger_ticket(
+    browser, server: PrintServer, printer_port: int
+) -> None:
+    """The printer is off: the QR on the screen is the ticket. The visitor taps Done and goes; when the
+    printer comes back, their ticket is not printed for the next visitor to find (staff can reprint)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, locale="en-US")
+    page = context.new_page()
+    printer = None
+    try:
+        page.goto(f"{server.url}/pair/{server.tokens[('test', 'kiosk', 'k1')]}")
+        page.wait_for_url("**/kiosk/test/k1?lang=ar")
+        page.tap("[data-body=interior]")
+        page.tap("[data-service=traffic]")
+        page.tap("#issue")
+        page.locator("#print-status[data-state=failed]").wait_for(timeout=15_000)
+        job = page.evaluate("document.body.dataset.printJob")
+        kiosk = server.device("kiosk", "k1")
+        page.tap("#done")
+        page.wait_for_url("**lang=ar")
+
+        def given_up() -> dict | None:
+            answer = requests.get(f"{server.url}/api/v1/print-jobs/{job}", headers=kiosk, timeout=10).json()
+            return answer if answer["status"] == "failed" else None
+
+        state = wait_for(given_up, timeout=15)
+        assert "visitor left" in (state.get("last_error") or state.get("problem") or str(state))
+        printer = FakePrinter(port=printer_port).start()  # back on: nothing comes out for a stranger
+        again = requests.post(f"{server.url}/api/v1/print-jobs/{job}/cancel", headers=kiosk, timeout=10)
+        assert again.json() == {"cancelled": False}  # given up once; it stays given up
+        assert (
+            requests.get(f"{server.url}/api/v1/print-jobs/{job}", headers=kiosk, timeout=10).json()["status"]
+            == "failed"
+        )
+    finally:
+        context.close()
+        if printer is not None:
+            printer.stop()

@@ -36,6 +36,26 @@ def reserve_job(session: Session, job_id: str, key: str, centre_id: int, ticket_
     )
 
 
+LEFT = "cancelled: the visitor left without it"
+
+
+def cancel_unprinted(session: Session, job_id: str, key: str) -> bool:
+    """The visitor left the kiosk before their ticket came out: a ticket printed later would be a stranger's
+    on the tray, so the job is given up (failed, with the reason; staff can still reprint it). False when it
+    was printed (or given up) already. A send already under way is not stopped."""
+    result = session.execute(
+        update(models.PrintJob)
+        .where(
+            models.PrintJob.id == job_id,
+            models.PrintJob.printer_key == key,
+            models.PrintJob.status.in_([JobStatus.PENDING.value, RENDERING]),
+        )
+        .values(status=JobStatus.FAILED.value, last_error=LEFT)
+        .returning(models.PrintJob.id)
+    )
+    return result.first() is not None
+
+
 def naive_utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
 

@@ -32,6 +32,8 @@ IDLE_SECONDS = 20
 CHECK_IN_SECONDS = 8
 #: How long the kiosk waits for its print job before telling the visitor to photograph the QR.
 PRINT_WAIT_SECONDS = 6
+#: After a failed print the QR is the ticket: it stays this long unless the visitor taps Done.
+PRINT_FAILED_SECONDS = 120
 
 
 def _device_token(centre: str, code: str) -> str | None:
@@ -121,6 +123,7 @@ def page(centre: str, code: str) -> Any:
                     "idleSeconds": IDLE_SECONDS,
                     "checkInSeconds": CHECK_IN_SECONDS,
                     "printWaitSeconds": PRINT_WAIT_SECONDS,
+                    "printFailedSeconds": PRINT_FAILED_SECONDS,
                     "strings": _strings(),
                 },
             )

@@ -10,6 +10,7 @@ from ..domain.errors import Forbidden, NotFound
 from ..extensions import csrf, runtime
 from ..services import audit
 from ..services.accounts import DeviceIdentity, Unauthorized
+from ..services.print_store import cancel_unprinted
 from ..services.printing import PrintWorker, printer_key
 from ..store.database import utcnow
 from ..views import printing as print_views
@@ -87,3 +88,17 @@ def job(job_id: str) -> Any:
     else:
         require_staff(rt.catalog.by_id(centre_id))
     return jsonify(payload)
+
+
+@bp.post("/print-jobs/<job_id>/cancel")
+def cancel(job_id: str) -> Any:
+    """The kiosk that issued the job gives it up when its visitor leaves without the ticket (their QR on
+    the screen was the ticket): 200 `{"cancelled": true}`, or `false` when it printed already."""
+    rt = runtime()
+    who = caller()
+    if not isinstance(who, DeviceIdentity) or who.kind != "kiosk":
+        raise Unauthorized("login_required")
+    key = printer_key(rt.catalog.by_id(who.centre_id).code, who.code)
+    with rt.db.transaction() as session:
+        cancelled = cancel_unprinted(session, job_id, key)
+    return jsonify({"cancelled": cancelled})

@@ -184,6 +184,22 @@
     const el = $("print-status");
     el.dataset.state = kind;
     el.textContent = text;
+    if (kind === "failed") {
+      // the QR on the screen is the visitor's ticket now: it stays until they tap Done (or walk away)
+      clearTimeout(ticketTimer);
+      ticketTimer = setTimeout(leaveTicket, config.printFailedSeconds * 1000);
+    }
+  }
+
+  /* The visitor leaves the ticket screen. A ticket that has not come out by then must not come out
+     later for the next visitor to find: its print job is given up (staff can reprint it). */
+  function leaveTicket() {
+    const job = document.body.dataset.printJob;
+    if (job && $("print-status").dataset.state !== "printed") {
+      fetch(config.printJobs + job + "/cancel", { method: "POST", headers: auth }).catch(() => {});
+    }
+    delete document.body.dataset.printJob;
+    backToStart();
   }
 
   async function watchPrint(job) {
@@ -213,7 +229,7 @@
     document.body.dataset.trackingCode = ticket.tracking_code;
     show("ticket");
     clearTimeout(idleTimer);
-    ticketTimer = setTimeout(backToStart, config.ticketSeconds * 1000);
+    ticketTimer = setTimeout(leaveTicket, config.ticketSeconds * 1000);
     const job = ticket.print && ticket.print.job;
     if (job) {
       document.body.dataset.printJob = job;
@@ -400,7 +416,7 @@
   document.querySelector("[data-key=back]").addEventListener("click", () => { state.civil = state.civil.slice(0, -1); renderCivil(); });
   document.querySelector("[data-key=clear]").addEventListener("click", () => { state.civil = ""; renderCivil(); });
   $("issue").addEventListener("click", issue);
-  $("done").addEventListener("click", backToStart);
+  $("done").addEventListener("click", leaveTicket);
   document.addEventListener("contextmenu", (event) => event.preventDefault());
 
   resetDetails();
