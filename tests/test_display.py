@@ -53,6 +53,9 @@ def test_paired_screen_shows_a_call_within_a_second_and_speaks_it(
     try:
         assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
         assert page.locator(".now-title .lang-first").inner_text() == "يُنادى الآن"
+        heading = page.locator("h2[data-label=waiting]")
+        first, second = (heading.locator(f".lang-{n}").text_content() for n in ("first", "second"))
+        assert heading.text_content() == f"{first} {second}"  # two words to a screen reader, not run together
         assert page.locator("#bodies li").count() == 2  # waiting per body (two bodies in the small config)
 
         called = requests.post(f"{live_server.url}/api/v1/centres/test/counters/5/call-next", headers=clerk)

@@ -41,7 +41,9 @@
     node.textContent = "";
     node.appendChild(span(textFor(primary), primary, "lang-first"));
     var second = secondLang();
-    if (second) node.appendChild(span(textFor(second), second, "lang-second"));
+    if (!second) return;
+    node.appendChild(document.createTextNode(" ")); // two words to a screen reader, not "في الانتظارWaiting"
+    node.appendChild(span(textFor(second), second, "lang-second"));
   }
   function callKey(call) { return call.number + "|" + call.counter.code + "|" + call.called_at + "|" + (call.recall ? 1 : 0); }
   function calledAtMs(call) { return Date.parse(call.called_at); }
