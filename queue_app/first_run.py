@@ -62,6 +62,8 @@ def screen_links(app: Flask) -> list[str]:
                 f"  {centre.code}: clerk console {base}/counter/{centre.code}  "
                 f"supervisor {base}/supervisor/{centre.code}  join from home {base}/join/{centre.code}"
             )
+            if any(service.appointments.enabled for _body, service in centre.config.services()):
+                lines.append(f"    book a visit: {base}/book/{centre.code}")
             for kiosk in centre.config.kiosks:
                 lines.append(f"    kiosk {kiosk.code}: {base}/kiosk/{centre.code}/{kiosk.code}")
             for display in centre.config.displays:
