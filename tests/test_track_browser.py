@@ -117,5 +117,7 @@ def test_polling_fallback_with_websockets_blocked(live_server: LiveServer, brows
     page.wait_for_function("document.getElementById('ticket').dataset.status === 'cancelled'", timeout=15000)
     assert requests.get(f"{server.url}/api/v1/tickets/{other['tracking_code']}").json()["status"] == "cancelled"
     page.goto(f"{server.url}/join/test?lang=ar")
+    groups = page.locator("fieldset.body-group legend").all_inner_texts()
+    assert groups == ["وزارة الداخلية", "المعلومات المدنية والصحة"]  # services grouped by body, as at the kiosk
     shot(page, artifacts, "join-ar")
     context.close()
