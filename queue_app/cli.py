@@ -1,5 +1,5 @@
 """Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
-`calendar close ...`, `appointments import ...`."""
+`calendar close ...`, `appointments import ...`, `reports daily ...`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(devices)
     app.cli.add_command(calendar)
     app.cli.add_command(appointments)
+    app.cli.add_command(reports)
 
 
 @click.group(cls=AdminGroup)
@@ -207,3 +208,43 @@ def import_appointments(centre_code: str, file: Any) -> None:
     click.echo(f"added {summary['added']}, skipped {summary['skipped']} (already imported)")
     for error in summary["errors"]:
         click.echo(f"row {error['row']} ({error['ref'] or 'no ref'}): {error['code']}", err=True)
+
+
+@click.group(cls=AdminGroup)
+def reports() -> None:
+    """Reports for scheduled jobs."""
+
+
+@reports.command("daily")
+@click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: yesterday, centre time).")
+@click.option("--centre", "centre_code", default=None, help="One centre (default: every centre).")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Folder (default: <instance>/reports)."
+)
+def daily(day: str | None, centre_code: str | None, out_dir: str | None) -> None:
+    """Write each centre's summary of DAY as <centre>-<day>.json and .csv (one row per service)."""
+    import csv
+    import json
+    from datetime import timedelta
+    from pathlib import Path
+
+    from .domain.calendar import local_time
+    from .services import reports as report_service
+    from .services.calendar import parse_day
+
+    rt = runtime()
+    centres = [rt.catalog.centre(centre_code)] if centre_code else list(rt.catalog.centres.values())
+    folder = Path(out_dir or Path(current_app.instance_path) / "reports")
+    folder.mkdir(parents=True, exist_ok=True)
+    for centre in centres:
+        wanted = parse_day(day) if day else local_time(utcnow(), centre.config.tz).date() - timedelta(days=1)
+        with rt.db.reading() as session:
+            summary = report_service.summary(session, centre, wanted, wanted)
+        stem = folder / f"{centre.code}-{wanted.isoformat()}"
+        stem.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        with stem.with_suffix(".csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(report_service.CSV_COLUMNS)
+            for row in summary["services"]:
+                writer.writerow(report_service.csv_row(row))
+        click.echo(f"{stem}.json, {stem}.csv")

@@ -5,6 +5,8 @@ shown, stored with the `issued` event). Then the same through the API, for a sup
 
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -84,7 +86,7 @@ def test_a_small_day_adds_up_by_hand(tmp_path: Path) -> None:
         database.dispose()
 
 
-def test_the_summary_over_the_api_is_for_supervisors(live_server: LiveServer) -> None:
+def test_the_summary_over_the_api_is_for_supervisors(live_server: LiveServer, tmp_path: Path) -> None:
     url = f"{live_server.url}/api/v1/centres/test/reports/summary"
     clerk = live_server.staff("desk", "clerk")
     supervisor = live_server.staff("lead", "supervisor")
@@ -101,3 +103,12 @@ def test_the_summary_over_the_api_is_for_supervisors(live_server: LiveServer) ->
     assert traffic["issued"] == 1 and traffic["wait_minutes"]["mean"] is None
     missing = requests.get(url, params={"from": today["date"]}, headers=supervisor, timeout=10)
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "missing_field"
+
+    # the same day as files, for a scheduled job
+    out = live_server.flask("reports", "daily", "--date", today["date"], "--centre", "test", "--out", str(tmp_path))
+    stem = tmp_path / f"test-{today['date']}"
+    assert out.strip() == f"{stem}.json, {stem}.csv"
+    assert json.loads(stem.with_suffix(".json").read_text(encoding="utf-8")) == answer.json()
+    rows = list(csv.DictReader(stem.with_suffix(".csv").open(encoding="utf-8")))
+    assert [r["service"] for r in rows] == [s["service"] for s in answer.json()["services"]]
+    assert rows[0]["issued"] == "1" and rows[0]["wait_mean"] == ""

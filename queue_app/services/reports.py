@@ -130,3 +130,19 @@ def summary(session: Session, centre: CentreCatalog, first: date, last: date) ->
             }
         )
     return {"centre": centre.code, "from": first.isoformat(), "to": last.isoformat(), "services": result}
+
+
+CSV_COLUMNS = (
+    "service", "issued", "served", "no_show", "cancelled", "transferred", "closed",
+    "wait_mean", "wait_median", "wait_p90", "service_mean", "service_median", "service_p90",
+    "within_target", "estimate_kept",
+)  # fmt: skip
+
+
+def csv_row(service: dict[str, Any]) -> list[Any]:
+    """One service's summary as a flat row of CSV_COLUMNS (empty cells where nothing was measured)."""
+    flat = {**service}
+    for prefix, key in (("wait", "wait_minutes"), ("service", "service_minutes")):
+        for stat in ("mean", "median", "p90"):
+            flat[f"{prefix}_{stat}"] = service[key][stat]
+    return ["" if flat[column] is None else flat[column] for column in CSV_COLUMNS]
