@@ -16,7 +16,7 @@ from queue_app.domain.appointments import AppointmentStatus
 from queue_app.domain.errors import QueueError
 from queue_app.domain.tickets import PriorityClass, Source
 from queue_app.services import appointments
-from queue_app.services.catalog import Catalog, CentreCatalog
+from queue_app.services.catalog import Catalog, CentreCatalog, sync_catalog
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.settings import parse_config
 from queue_app.store.database import Database
@@ -228,5 +228,27 @@ def test_an_import_is_idempotent_and_reports_bad_rows(database_url: str) -> None
         assert done.issued.ticket.queued_at == local(9) and done.issued.ticket.queued_at - local(8, 40) == timedelta(
             minutes=20
         )
+    finally:
+        database.dispose()
+
+
+def test_each_centre_reminds_its_own_visitors(tmp_path: Any) -> None:
+    """Two centres sweep in turn: a reminder carries its own centre, never the first centre swept."""
+    data = booking_hall(remind_minutes=60)
+    other = data["centres"][1]
+    other["bodies"][0]["services"][0]["appointments"] = {"enabled": True}
+    database, centre, _clerk = open_day(f"sqlite:///{tmp_path / 'two.db'}", data)
+    try:
+        with database.transaction() as session:
+            catalog = sync_catalog(session, parse_config(data))
+        book(database, centre, "2026-11-22T10:00:00+03:00")
+        book(database, catalog.centre("other"), "2026-11-22T10:00:00+03:00", phone="+96550000002")
+        with database.transaction() as session:
+            appointments.sweep(session, catalog, local(9, 5))
+            reminders = session.execute(
+                select(Notification.centre_id, Notification.payload).where(Notification.event == "reminder")
+            ).all()
+        assert sorted(payload["centre"] for _id, payload in reminders) == ["other", "test"]
+        assert all(catalog.by_id(centre_id).code == payload["centre"] for centre_id, payload in reminders)
     finally:
         database.dispose()

@@ -381,7 +381,7 @@ def sweep(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
     for centre in catalog.centres.values():
         rules_ = centre.config.appointments
         if rules_.remind_minutes:
-            for due in store.to_remind(session, now + timedelta(minutes=rules_.remind_minutes), now):
+            for due in store.to_remind(session, centre.id, now + timedelta(minutes=rules_.remind_minutes), now):
                 if due.visit_at > now:
                     _message(session, centre, due, Message.REMINDER, now)
         store.mark_no_shows(session, centre.id, now - timedelta(minutes=rules_.check_in_after), now)

@@ -152,11 +152,13 @@ def mark_no_shows(session: Session, centre_id: int, before: datetime, now: datet
     return [AppointmentRecord(**row._asdict()) for row in rows]
 
 
-def to_remind(session: Session, until: datetime, now: datetime) -> list[AppointmentRecord]:
-    """Booked visits starting before `until` not reminded yet; marked reminded in the same statement."""
+def to_remind(session: Session, centre_id: int, until: datetime, now: datetime) -> list[AppointmentRecord]:
+    """A centre's booked visits starting before `until` not reminded yet; marked reminded in the same
+    statement (each reminded once, however many processes sweep)."""
     rows = session.execute(
         update(_APPOINTMENTS)
         .where(
+            _APPOINTMENTS.c.centre_id == centre_id,
             _APPOINTMENTS.c.status == AppointmentStatus.BOOKED.value,
             _APPOINTMENTS.c.reminded_at.is_(None),
             _APPOINTMENTS.c.visit_at <= until,
