@@ -102,16 +102,6 @@ def page(centre: str) -> Any:
     )
 
 
-def _booking_view(entry: CentreCatalog, code: str) -> dict[str, Any]:
-    rt = runtime()
-    with rt.db.reading() as session:
-        found = appointments.find(session, entry, code)
-    view = appointments.appointment_json(entry, found, rt.settings.public_url)
-    start = datetime.fromisoformat(view["start"])
-    view["when"] = format_datetime(start, "EEEE d MMMM, HH:mm", tzinfo=start.tzinfo, locale=_locale())
-    return view
-
-
 def _centre_of(code: str) -> CentreCatalog:
     """The centre a booking code belongs to (codes are unique across the deployment)."""
     rt = runtime()
@@ -122,8 +112,13 @@ def _centre_of(code: str) -> CentreCatalog:
 
 @bp.get("/b/<code>")
 def booking(code: str) -> Any:
-    entry = _centre_of(code)
-    view = _booking_view(entry, code)
+    rt = runtime()
+    with rt.db.reading() as session:
+        found = appointments.find_any(session, code)
+    entry = rt.catalog.by_id(found.centre_id)
+    view = appointments.appointment_json(entry, found, rt.settings.public_url)
+    start = datetime.fromisoformat(view["start"])
+    view["when"] = format_datetime(start, "EEEE d MMMM, HH:mm", tzinfo=start.tzinfo, locale=_locale())
     return render_template(
         "booking/booking.html",
         centre=entry,

@@ -1,7 +1,7 @@
 /* The entrance kiosk: body -> service -> priority, transactions, civil ID -> ticket (15 s) -> start.
    Talks only to the REST API with the kiosk's device token; idle for 20 s returns to the start.
-   Check-in of remote tickets: a keyboard-wedge QR scanner "types" the tracking URL and Enter into the
-   page; a fast burst ending in Enter is a scan (at any step), slow human typing is ignored. */
+   Check-in of remote tickets and booked visits: a keyboard-wedge QR scanner (kiosk/scanner.js tells a
+   scan from typing) or the keypad of the check-in screen. */
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("kiosk-config").textContent);
@@ -242,50 +242,8 @@
 
   // -- check-in of remote tickets (scanned QR) ---------------------------------------------------
 
-  /* A scanner types a character every few milliseconds; people are far slower. A burst ending in
-     Enter is a scan if its characters came on average less than SCAN_AVERAGE_MS apart (an average, so
-     one late USB or scheduling hiccup does not split a scan); a pause longer than the reset gap starts
-     a new burst. On the check-in screen (the visitor asked to scan) slower scanners (Bluetooth) count. */
-  const SCAN_AVERAGE_MS = { start: 60, checkin: 300 };
-  const SCAN_RESET_MS = { start: 500, checkin: 2000 };
-  const SCAN_MIN_LENGTH = 8;
-  /* The scanner sends US key positions; if the kiosk's keyboard layout is Arabic, event.key is an
-     Arabic letter, so the physical key (event.code) is mapped back to the US character. */
-  const US_KEYS = { Minus: "-_", Equal: "=+", BracketLeft: "[{", BracketRight: "]}", Backslash: "\\|",
-    Semicolon: ";:", Quote: "'\"", Backquote: "`~", Comma: ",<", Period: ".>", Slash: "/?", Space: "  " };
-  ")!@#$%^&*(".split("").forEach((shifted, digit) => { US_KEYS["Digit" + digit] = String(digit) + shifted; });
-  "abcdefghijklmnopqrstuvwxyz".split("").forEach((c) => { US_KEYS["Key" + c.toUpperCase()] = c + c.toUpperCase(); });
-  const scanner = { buffer: "", first: 0, last: 0, busy: false };
-
-  function scannedChar(event) {
-    if (event.key.length === 1 && event.key >= " " && event.key <= "~") return event.key;
-    const pair = US_KEYS[event.code];
-    return pair ? pair[event.shiftKey ? 1 : 0] : null;
-  }
-
-  function onKey(event) {
-    if (event.ctrlKey || event.altKey || event.metaKey) return;
-    const now = performance.now();
-    const mode = document.body.dataset.step === "checkin" ? "checkin" : "start";
-    if (event.key === "Enter") {
-      event.preventDefault(); // never "click" the focused button
-      const text = scanner.buffer;
-      const average = (now - scanner.first) / Math.max(text.length, 1);
-      const fresh = now - scanner.last <= SCAN_RESET_MS[mode];
-      scanner.buffer = "";
-      if (text.length >= SCAN_MIN_LENGTH && fresh && average <= SCAN_AVERAGE_MS[mode]) checkIn(text);
-      return;
-    }
-    const char = scannedChar(event);
-    if (char === null) return; // Shift and other modifier keys
-    event.preventDefault();
-    if (!scanner.buffer || now - scanner.last > SCAN_RESET_MS[mode]) {
-      scanner.buffer = "";
-      scanner.first = now;
-    }
-    scanner.buffer += char;
-    scanner.last = now;
-  }
+  // the keyboard-wedge scanner (kiosk/scanner.js) hands over each scanned text
+  const checking = { busy: false };
 
   function trackingCode(text) {
     const value = text.trim();
@@ -316,8 +274,8 @@
   }
 
   async function checkInVisit(value) {
-    if (scanner.busy) return;
-    scanner.busy = true;
+    if (checking.busy) return;
+    checking.busy = true;
     $("checkin-waiting").textContent = S.checking;
     const body = value.length === 12 ? { civil_id: value } : { code: value };
     try {
@@ -335,17 +293,17 @@
     } catch (failure) {
       showCheckIn("error", null, S.network);
     } finally {
-      scanner.busy = false;
+      checking.busy = false;
     }
   }
 
   async function checkIn(text) {
-    if (scanner.busy) return;
+    if (checking.busy) return;
     const visit = bookingCode(text);
     if (visit) return checkInVisit(visit);
     const code = trackingCode(text);
     if (!code) return showCheckIn("unknown_ticket", null, S.not_a_ticket);
-    scanner.busy = true;
+    checking.busy = true;
     if (document.body.dataset.step === "checkin") $("checkin-waiting").textContent = S.checking;
     try {
       const response = await fetch(config.api + "/tickets/" + encodeURIComponent(code) + "/check-in?lang=" + config.lang, {
@@ -362,7 +320,7 @@
     } catch (failure) {
       showCheckIn("error", null, S.network);
     } finally {
-      scanner.busy = false;
+      checking.busy = false;
     }
   }
 
@@ -393,7 +351,7 @@
   }));
   $("booking-check-in").addEventListener("click", () => checkInVisit(booking.digits));
 
-  document.addEventListener("keydown", onKey, true);
+  window.TabourScanner.listen(() => (document.body.dataset.step === "checkin" ? "checkin" : "start"), checkIn);
   $("checkin-open").addEventListener("click", openCheckIn);
   $("checkin-done").addEventListener("click", backToStart);
   document.querySelectorAll("[data-new-ticket]").forEach((b) => b.addEventListener("click", backToStart));
