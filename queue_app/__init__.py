@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     _register_blueprints(app)
     _init_workers(app, rt)
     register_error_handlers(app)
+    _init_guards(app)
     cli.register(app)
     return app
 
@@ -67,7 +68,12 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
     with db.transaction() as session:
         catalog = sync_catalog(session, settings.hall)
         calendar.seed(session, catalog, utcnow())
-    rt = Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key))
+    from .realtime.bus import channel_for
+    from .services.signin import SignInThrottle
+
+    prefix = settings.bus_channel or channel_for(settings.database_url)  # one deployment's counters
+    throttle = SignInThrottle(settings.hall.security, settings.redis_url, prefix)
+    rt = Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key), throttle=throttle)
     app.extensions["tabour"] = rt
     return rt
 
@@ -105,6 +111,7 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .web import (
+        account,
         api,
         appointments,
         auth,
@@ -124,9 +131,19 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking, reports),
+        *(calendar, appointments, booking, reports, account),
     ):
         app.register_blueprint(module.bp)
+
+
+def _init_guards(app: Flask) -> None:
+    """Security headers on every response; staff who owe a password change or two-step enrolment are
+    held on their account page."""
+    from .web.auth import require_account_ready
+    from .web.headers import init_security_headers
+
+    init_security_headers(app)
+    app.before_request(require_account_ready)
 
 
 def _init_workers(app: Flask, rt: Runtime) -> None:

@@ -60,7 +60,9 @@ def add_user(username: str, role: str, centre_code: str | None) -> None:
     if generated:
         password = accounts.generate_password()
     with rt.db.transaction() as session:
-        user = accounts.create_user(session, username, password, role, centre_id, utcnow())
+        user = accounts.create_user(
+            session, username, password, role, centre_id, utcnow(), rt.settings.hall.security.password_min_length
+        )
         audit.record(
             session,
             "user_added",

@@ -25,7 +25,7 @@ def prepare(app: Flask) -> list[str]:
                 accounts.create_user(session, "admin", password, "admin", None, now)
                 audit.record(session, "user_added", "first_run", now, target="admin", detail={"role": "admin"})
                 lines += [
-                    "Administrator (shown once, change it after signing in):",
+                    "Administrator (shown once; sign in, then set your own password and two-step verification):",
                     "  user: admin",
                     f"  password: {password}",
                     "",

@@ -23,6 +23,7 @@ from tests.support.server import LiveServer
 # needs both.
 PUBLIC_POST_ENDPOINTS = {
     "auth.login_submit",
+    "auth.code_submit",
     "join.page",
     "track.cancel",
     "track.rate",
@@ -40,7 +41,7 @@ def app(settings: Settings) -> Flask:
     with app.app_context():
         rt = runtime()
         with rt.db.transaction() as session:
-            accounts.create_user(session, "boss", "boss-pass-1", "admin", None, utcnow())
+            accounts.create_user(session, "boss", "chief-pass-19", "admin", None, utcnow())
     return app
 
 
@@ -69,7 +70,7 @@ def test_every_post_route_refuses_without_csrf_token_or_session(app: Flask) -> N
 
     signed_in = app.test_client()
     token = csrf_token(signed_in)
-    answer = signed_in.post("/login", data={"username": "boss", "password": "boss-pass-1", "csrf_token": token})
+    answer = signed_in.post("/login", data={"username": "boss", "password": "chief-pass-19", "csrf_token": token})
     assert answer.status_code == 302
     for endpoint, url in routes:
         # A signed-in admin, but no token (and then a wrong one): refused before anything runs.

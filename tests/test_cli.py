@@ -108,7 +108,7 @@ def test_refusals_and_a_kiosk_pairing(settings: Settings) -> None:
             assert duplicate.exit_code == 1 and "The user mona already exists." in duplicate.output
             assert "Traceback" not in duplicate.output
             short = runner.invoke(args=["users", "add", "omar", "--role", "admin"], input="short\n")
-            assert short.exit_code == 1 and "at least 8 characters" in short.output
+            assert short.exit_code == 1 and "at least 10 characters" in short.output
             elsewhere = runner.invoke(args=["devices", "pair", "kiosk", "k1", "--centre", "nowhere"])
             assert elsewhere.exit_code == 1 and "There is no centre 'nowhere'." in elsewhere.output
             no_centre = runner.invoke(args=["users", "add", "nadia", "--role", "clerk"], input="a-good-pass-1\n")

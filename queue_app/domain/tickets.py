@@ -98,7 +98,13 @@ def check_call_reason(value: object) -> str:
 
 
 MAX_TRANSACTIONS = 5
-CIVIL_ID = re.compile(r"^\d{12}$")
+CIVIL_ID = re.compile(r"[0-9]{12}")  # matched whole (fullmatch), after ascii_digits
+_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def ascii_digits(value: str) -> str:
+    """Arabic-Indic (٠-٩) and Urdu (۰-۹) digits written as 0-9: one number, one key, however it was typed."""
+    return value.translate(_ASCII_DIGITS)
 
 
 def next_status(current: Status | str, action: str) -> Status:
@@ -135,9 +141,10 @@ def check_transactions(value: object) -> int:
 def check_civil_id(value: object) -> str | None:
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or not CIVIL_ID.match(value):
+    cleaned = ascii_digits(value.strip()) if isinstance(value, str) else ""
+    if not CIVIL_ID.fullmatch(cleaned):
         raise InvalidInput("invalid_civil_id")
-    return value
+    return cleaned
 
 
 def check_priority(value: object) -> PriorityClass:

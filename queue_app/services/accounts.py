@@ -1,24 +1,25 @@
-"""Staff accounts, paired devices and API tokens. Passwords are hashed (scrypt), device tokens stored
-as SHA-256 only, API tokens are signed and expire."""
+"""Staff accounts, paired devices and API tokens. Passwords are hashed (scrypt) and must pass a policy,
+device tokens are stored as SHA-256 only, API tokens are signed staff sessions (services/sessions.py)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from ..domain.errors import Conflict, Forbidden, InvalidInput, QueueError
 from ..store.models import Device, User
 
 ROLES = ("admin", "supervisor", "clerk")
 DEVICE_KINDS = ("kiosk", "display")
-TOKEN_HOURS = 12
+USERNAME = re.compile(r"[\w.\-]{2,64}")  # letters of any script, digits, _ . -
 
 
 class Unauthorized(QueueError):
@@ -53,13 +54,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_password_policy(password: str, username: str, min_length: int) -> None:
+    """Long enough, and not the user name nor one repeated character (people choose these first)."""
+    if len(password) < min_length:
+        raise InvalidInput("password_too_short", minimum=min_length)
+    if username.casefold() in password.casefold() or len(set(password)) < 4:
+        raise InvalidInput("password_too_simple")
+
+
 def create_user(
-    session: Session, username: str, password: str, role: str, centre_id: int | None, now: datetime
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    centre_id: int | None,
+    now: datetime,
+    min_length: int = 10,
 ) -> User:
     if role not in ROLES:
         raise InvalidInput("invalid_role")
-    if len(password) < 8:
-        raise InvalidInput("password_too_short")
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("invalid_username")
+    check_password_policy(password, username, min_length)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("user_exists", username=username)
     user = User(
@@ -69,17 +85,19 @@ def create_user(
         centre_id=centre_id,
         active=True,
         created_at=now,
+        password_changed_at=now,
     )
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        raise Unauthorized("bad_credentials")
-    return user
+def set_password(user: User, password: str, now: datetime, min_length: int, *, must_change: bool = False) -> None:
+    """A new password (the caller ends the user's other sessions); `must_change` after an admin's reset."""
+    check_password_policy(password, user.username, min_length)
+    user.password_hash = generate_password_hash(password)
+    user.password_changed_at = now
+    user.must_change_password = must_change
 
 
 def identity_of(user: User) -> StaffIdentity:
@@ -87,29 +105,23 @@ def identity_of(user: User) -> StaffIdentity:
 
 
 class TokenSigner:
-    """Bearer tokens for staff on the API: signed user id, valid TOKEN_HOURS."""
+    """Bearer tokens for staff on the API: a staff session's key, signed (so that garbage costs no query).
+    The session row decides whether the token still works (services/sessions.py)."""
 
     def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="tabour-api-token")
+        self._serializer = URLSafeSerializer(secret_key, salt="tabour-api-session")
 
-    def issue(self, user: User, now: datetime) -> tuple[str, datetime]:
-        return self._serializer.dumps({"u": user.id}), now + timedelta(hours=TOKEN_HOURS)
+    def issue(self, session_key: str) -> str:
+        return self._serializer.dumps({"s": session_key})
 
-    def user_id(self, token: str) -> int:
+    def session_key(self, token: str) -> str:
         try:
-            data = self._serializer.loads(token, max_age=TOKEN_HOURS * 3600)
-        except SignatureExpired:
-            raise Unauthorized("token_expired") from None
+            data = self._serializer.loads(token)
         except BadSignature:
             raise Unauthorized("bad_token") from None
-        return int(data["u"])
-
-
-def staff_for_token(session: Session, signer: TokenSigner, token: str) -> StaffIdentity:
-    user = session.get(User, signer.user_id(token))
-    if user is None or not user.active:
-        raise Unauthorized("bad_token")
-    return identity_of(user)
+        if not isinstance(data, dict) or not isinstance(data.get("s"), str):
+            raise Unauthorized("bad_token")
+        return data["s"]
 
 
 def pair_device(session: Session, centre_id: int, kind: str, code: str, now: datetime) -> str:

@@ -236,8 +236,8 @@ def move(session: Session, centre: CentreCatalog, code: str, slot: object, now: 
 
 def _for_check_in(session: Session, centre: CentreCatalog, code_or_civil_id: str, now: datetime) -> AppointmentRecord:
     """The booking a visitor means: by its 8-digit code, or by civil ID (their next booked visit today)."""
-    value = str(code_or_civil_id).strip()
-    if rules.CIVIL_ID.match(value):
+    value = rules.ascii_digits(str(code_or_civil_id).strip())
+    if rules.CIVIL_ID.fullmatch(value):
         first, last = _local_day_bounds(centre, now)
         booked = store.booked_for_civil_id(session, centre.id, value, first, last)
         if not booked:

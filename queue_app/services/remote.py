@@ -25,15 +25,15 @@ from .events import Event, QueueChanged, TicketChanged
 from .queue_state import ticket_estimate
 from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
 
-PHONE = re.compile(r"^\+?\d{7,15}$")
+PHONE = re.compile(r"\+?[0-9]{7,15}")  # matched whole, after rules.ascii_digits
 
 
 def normalise_phone(value: object) -> str | None:
     """Digits with an optional leading +; spaces and dashes are dropped."""
     if value in (None, ""):
         return None
-    cleaned = re.sub(r"[\s\-()]", "", str(value))
-    if not PHONE.match(cleaned):
+    cleaned = rules.ascii_digits(re.sub(r"[\s\-()]", "", str(value)))
+    if not PHONE.fullmatch(cleaned):
         raise InvalidInput("invalid_phone")
     return cleaned
 

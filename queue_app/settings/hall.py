@@ -15,6 +15,7 @@ from printers.errors import PrinterConfigError
 
 from .calendar import CalendarConfig, Shift
 from .common import Code, ConfigError, CounterCode, Language, Names, Strict
+from .security import Security
 
 
 class PriorityClass(Strict):
@@ -255,6 +256,7 @@ class HallConfig(Strict):
     """The whole config.yaml."""
 
     server: Server = Server()
+    security: Security = Security()
     notifications: Notifications = Notifications()
     centres: list[Centre] = Field(min_length=1)
 

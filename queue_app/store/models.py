@@ -228,6 +228,26 @@ class User(Base):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # None: every centre
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # after a reset by an admin
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step verification, once enrolled
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)  # SHA-256 of the unused ones
+
+
+class StaffSession(Base):
+    """One signed-in browser or API token: revocable (sign-out, deactivation, password change) and
+    ending after idle or absolute time. Only the key's SHA-256 is kept."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    via: Mapped[str] = mapped_column(String(8))  # web | api
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class Device(Base):
@@ -257,6 +277,7 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(120))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(45))
+    hash: Mapped[str | None] = mapped_column(String(64))  # HMAC over this row and the one before (a chain)
 
 
 class StaffEvent(Base):

@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from ..domain.counters import Actor
 from ..domain.errors import Forbidden
-from ..extensions import runtime
-from ..services import accounts
+from ..extensions import csrf, runtime
+from ..services import accounts, sessions
 from ..services.accounts import DeviceIdentity, StaffIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
+from ..store.database import utcnow
 
 DEVICE_COOKIE = "tabour_device"
 # A kiosk sends its token with every ticket and a clerk with every call: remember who a token is for a
@@ -31,10 +32,10 @@ def identity_for_bearer(token: str) -> StaffIdentity | DeviceIdentity:
     if cached is not None and cached[0] > now:
         return cached[1]  # type: ignore[no-any-return]
     identity: StaffIdentity | DeviceIdentity
-    with hall.db.reading() as session:
-        if "." in token:
-            identity = accounts.staff_for_token(session, hall.signer, token)
-        else:
+    if "." in token:
+        identity = sessions.staff_for_token(hall.db, hall.signer, token, utcnow(), hall.settings.hall.security)
+    else:
+        with hall.db.reading() as session:
             identity = accounts.device_for_token(session, token)
     if len(cache) > 5000:
         cache.clear()
@@ -50,11 +51,15 @@ def bearer_token() -> str | None:
 
 
 def caller() -> StaffIdentity | DeviceIdentity | None:
-    """The identity behind this request (bearer token or staff session), or None."""
+    """The identity behind this request (bearer token or staff session), or None. A change made with the
+    browser's session cookie must carry the page's CSRF token (header X-CSRFToken), so that another site
+    cannot make a signed-in browser act."""
     token = bearer_token()
     if token:
         return identity_for_bearer(token)
     if getattr(current_user, "is_authenticated", False):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
         return current_user.identity  # type: ignore[no-any-return]
     return None
 

@@ -6,19 +6,20 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import Forbidden, InvalidInput
 from ..extensions import csrf, runtime
-from ..services import accounts, audit, counter_actions, tickets
+from ..services import accounts, audit, counter_actions, sessions, signin, tickets
 from ..services.accounts import DeviceIdentity
 from ..services.events import Event
 from ..store.database import utcnow
 from ..views import hall
 from ..views.tickets import ticket_json
-from .access import actor_for, require_issuer, require_staff
+from .access import actor_for, bearer_token, require_issuer, require_staff
+from .errors import error_response
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # the API takes bearer tokens, not cookies: no CSRF surface
+csrf.exempt(bp)  # bearer tokens; a browser's session cookie needs the CSRF header (access.caller)
 
 
 def json_body() -> dict[str, Any]:
@@ -49,29 +50,57 @@ def openapi() -> Response:
 
 @bp.post("/auth/token")
 def token() -> Any:
+    """A bearer token for a staff member: name, password and, when the account has two-step
+    verification, its current `code`. Throttled and audited like the sign-in form (services/signin.py)."""
     data = json_body()
     username, password = str(field(data, "username")), str(field(data, "password"))
-    rt, now = runtime(), utcnow()
+    rt, now, ip = runtime(), utcnow(), request.remote_addr
     try:
+        user_id = signin.check_password(rt.db, rt.throttle, username, password, via="api", ip=ip, now=now)
+        detail = None
+        if signin.needs_code(rt.db, user_id):
+            if not data.get("code"):
+                raise signin.TwoStepRequired()
+            recovery = signin.check_code(rt.db, rt.throttle, user_id, str(data["code"]), via="api", ip=ip, now=now)
+            detail = {"two_step": "recovery" if recovery else "code"}
+    except signin.TooManyAttempts as error:
+        response = error_response(error.code, error.status, error.params)
+        response[0].headers["Retry-After"] = str(error.params["retry_after"])
+        return response
+    done = signin.open_signed_in(
+        rt.db, rt.throttle, rt.settings.hall.security, user_id, via="api", ip=ip, now=now, detail=detail
+    )
+    if done.must_enrol or done.must_change_password:
         with rt.db.transaction() as session:
-            user = accounts.authenticate(session, username, password)
-            value, expires_at = rt.signer.issue(user, now)
+            sessions.end_session(session, done.key, now)
+        raise Forbidden("two_step_enrolment_required" if done.must_enrol else "password_change_required")
+    return jsonify(
+        {"token": rt.signer.issue(done.key), "role": done.identity.role, "expires_at": hall.iso(done.ends_at)}
+    )
+
+
+@bp.delete("/auth/token")
+def revoke_token() -> Any:
+    """Sign the token out: it stops working at once in this process, within seconds in the others."""
+    token = bearer_token()
+    if not token or "." not in token:
+        raise accounts.Unauthorized("login_required")
+    rt, now = runtime(), utcnow()
+    key = rt.signer.session_key(token)
+    with rt.db.transaction() as session:
+        user_id = sessions.end_session(session, key, now)
+        if user_id is not None:
             audit.record(
                 session,
-                "login",
-                user.username,
+                "logout",
+                f"user:{user_id}",
                 now,
-                user_id=user.id,
-                centre_id=user.centre_id,
+                user_id=user_id,
                 detail={"via": "api"},
                 ip=request.remote_addr,
             )
-            role = user.role
-    except accounts.Unauthorized:
-        with rt.db.transaction() as session:
-            audit.record(session, "login_failed", username, now, detail={"via": "api"}, ip=request.remote_addr)
-        raise
-    return jsonify({"token": value, "role": role, "expires_at": hall.iso(expires_at)})
+    rt.identities.pop(token, None)
+    return Response(status=204)
 
 
 @bp.get("/centres")

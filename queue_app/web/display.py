@@ -154,7 +154,14 @@ def page(centre: str, code: str) -> Any:
         )
     )
     if request.args.get("token"):
-        response.set_cookie(DEVICE_COOKIE, token, max_age=PAIRING_COOKIE_DAYS * 86400, httponly=True, samesite="Lax")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=PAIRING_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -65,5 +65,12 @@ def pair(token: str) -> Any:
     centre = rt.catalog.by_id(device.centre_id)
     target = url_for(f"{device.kind}.page", centre=centre.code, code=device.code)
     response = redirect(target)
-    response.set_cookie(DEVICE_COOKIE, token, max_age=PAIRING_COOKIE_DAYS * 86400, httponly=True, samesite="Lax")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=PAIRING_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
     return response

@@ -130,7 +130,14 @@ def page(centre: str, code: str) -> Any:
         )
         response.headers["Cache-Control"] = "no-store"
     if request.args.get("token") == token:
-        response.set_cookie(DEVICE_COOKIE, token, max_age=PAIRING_COOKIE_DAYS * 86400, httponly=True, samesite="Lax")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=PAIRING_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
     return response
 
 

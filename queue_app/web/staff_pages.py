@@ -3,16 +3,19 @@ Socket.IO client script they load (vendored once, by the displays package)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from ..domain.errors import Forbidden
+from ..domain.errors import Forbidden, QueueError
 from ..services import accounts
 from ..services.accounts import StaffIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
+from .errors import error_response, wants_json
 
 SOCKET_IO_CLIENT = "vendor/socket.io.min.js"
 SOCKET_IO_FALLBACK = "/displays/static/" + SOCKET_IO_CLIENT
@@ -37,6 +40,34 @@ def staff_for_page(centre: CentreCatalog, roles: tuple[str, ...] = accounts.ROLE
     if not who.may_act_in(centre.id):
         raise Forbidden("other_centre")
     return who
+
+
+def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For pages that belong to no centre (the account, administration): a signed-in member of staff
+    with one of `roles` (any role when none is given). Without a session a GET goes to sign-in and a
+    POST is refused with `login_required` (see `refuse_on_page`)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            who = session_staff()
+            if who is None:
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                raise Unauthorized("login_required")
+            accounts.require_role(who, *(roles or accounts.ROLES))
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def refuse_on_page(error: QueueError) -> Any:
+    """A blueprint's refusal: JSON when asked for, a sign-in redirect without a session, else the page."""
+    if error.code in ("login_required", "unauthorized") and not wants_json():
+        return redirect(url_for("auth.login"))
+    return error_response(error.code, error.status, error.params)
 
 
 def client_script_url() -> str:
