@@ -1,5 +1,5 @@
 """Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
-`calendar close ...`, `appointments import ...`, `reports daily ...`."""
+`calendar close ...`, `appointments import ...`, `reports daily ...`, `audit verify`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(calendar)
     app.cli.add_command(appointments)
     app.cli.add_command(reports)
+    app.cli.add_command(audit_group)
 
 
 @click.group(cls=AdminGroup)
@@ -76,6 +77,50 @@ def add_user(username: str, role: str, centre_code: str | None) -> None:
     click.echo(f"user {username} ({role}) added")
     if generated:
         click.echo(f"password (shown once): {password}")
+
+
+def _user(session: Any, username: str) -> Any:
+    from sqlalchemy import select
+
+    from .domain.errors import NotFound
+    from .store.models import User
+
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound("unknown_user", username=username)
+    return user
+
+
+@users.command("reset-password")
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """A new generated password, printed once; the user must choose their own at the next sign-in and
+    is signed out everywhere (for an administrator locked out of the site)."""
+    from .services import sessions
+
+    rt, now = runtime(), utcnow()
+    password = accounts.generate_password()
+    with rt.db.transaction() as session:
+        user = _user(session, username)
+        accounts.set_password(user, password, now, rt.settings.hall.security.password_min_length, must_change=True)
+        sessions.end_all(session, user.id, now)
+        audit.record(session, "password_reset", "cli", now, user_id=user.id, target=f"user:{username}")
+    click.echo(f"password of {username} (shown once; they choose their own at sign-in): {password}")
+
+
+@users.command("two-step-off")
+@click.argument("username")
+def two_step_off(username: str) -> None:
+    """Turn two-step verification off for a user who lost phone and recovery codes (they enrol again)."""
+    from .services import sessions, two_step
+
+    rt, now = runtime(), utcnow()
+    with rt.db.transaction() as session:
+        user = _user(session, username)
+        two_step.turn_off(user)
+        sessions.end_all(session, user.id, now)
+        audit.record(session, "two_step_off", "cli", now, user_id=user.id, target=f"user:{username}")
+    click.echo(f"two-step verification of {username} is off; they set it up again at their next sign-in")
 
 
 @click.group(cls=AdminGroup)
@@ -250,3 +295,52 @@ def daily(day: str | None, centre_code: str | None, out_dir: str | None) -> None
             for row in summary["services"]:
                 writer.writerow(report_service.csv_row(row))
         click.echo(f"{stem}.json, {stem}.csv")
+
+
+@click.group("audit", cls=AdminGroup)
+def audit_group() -> None:
+    """The sealed audit trail."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--expect", default=None, help="A seal kept elsewhere, ID:HASH (from `audit seal`)."
+)
+def audit_verify(expect: str | None) -> None:
+    """Check every row's seal in order; exit 1 and name the first row that was edited, inserted or follows
+    a deleted row."""
+    expected = None
+    if expect:
+        row_id, _, seal = expect.partition(":")
+        if not row_id.isdigit() or len(seal) != 64:
+            raise click.BadParameter("ID:HASH, as printed by `audit seal`", param_hint="--expect")
+        expected = (int(row_id), seal)
+    with runtime().db.reading() as session:
+        verdict = audit.verify(session, expected)
+    if verdict.unsealed:
+        click.echo(f"{verdict.unsealed} rows from before the trail was sealed (not checked)")
+    if not verdict.intact:
+        click.echo(
+            f"BROKEN at row {verdict.broken_at}: it was edited or inserted, or a row before it was deleted "
+            f"({verdict.rows} rows read)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"intact: {verdict.rows} rows; last row {verdict.last_id}, seal {verdict.last_hash}")
+
+
+@audit_group.command("seal")
+@click.option("--date", "day", default=None, help="The day, YYYY-MM-DD (default: today so far, UTC).")
+def audit_seal(day: str | None) -> None:
+    """Print the last seal of a day (ID:HASH) to keep outside the database: `audit verify --expect` later
+    proves that nothing up to it was dropped or rewritten."""
+    from datetime import datetime, timedelta
+
+    from .services.calendar import parse_day
+
+    before = datetime.combine(parse_day(day), datetime.min.time()) + timedelta(days=1) if day else None
+    with runtime().db.reading() as session:
+        found = audit.last_seal(session, before)
+    if found is None:
+        raise click.ClickException("no sealed row yet")
+    click.echo(f"{found[0]}:{found[1]}")

@@ -1,14 +1,39 @@
-"""The audit trail: every login and every change, written in the same transaction as the change."""
+"""The audit trail: every sign-in and every change, written in the same transaction as the change, and
+sealed: each row carries an HMAC of its content and of the row before it (a chain keyed by the
+deployment's secret). Editing, inserting or deleting a row breaks the chain at that row, and someone with
+the database but not the secret cannot forge a new chain. `verify` walks it; the last seal of a day can
+be printed and kept elsewhere, so that even the newest rows cannot be dropped unseen."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..store.database import AUDIT_CHAIN_LOCK, serialise
 from ..store.models import AuditEntry
+
+SEALED = ("at", "centre_id", "user_id", "actor", "action", "target", "detail", "ip")
+
+
+def audit_key_for(secret_key: str) -> bytes:
+    """The chain's key, derived from the deployment's secret (never the secret itself)."""
+    return hmac.new(secret_key.encode(), b"tabour audit chain v1", hashlib.sha256).digest()
+
+
+def seal(key: bytes, previous: str | None, values: dict[str, Any]) -> str:
+    """The HMAC of a row's content chained to the seal of the row before it."""
+    content = {name: values.get(name) for name in SEALED}
+    content["at"] = content["at"].isoformat(timespec="microseconds") if content["at"] is not None else None
+    text = json.dumps([previous or "", content], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def record(
@@ -23,15 +48,74 @@ def record(
     detail: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> None:
-    session.execute(
-        insert(AuditEntry).values(
-            at=now,
-            centre_id=centre_id,
-            user_id=user_id,
-            actor=actor[:80],
-            action=action,
-            target=(target or None) and target[:120],
-            detail=detail,
-            ip=ip,
-        )
-    )
+    """Append one row, sealed to the last one. Writers take turns (an advisory lock on PostgreSQL, the
+    single writer on SQLite) until they commit, so the chain never forks."""
+    serialise(session, AUDIT_CHAIN_LOCK)
+    previous = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    values: dict[str, Any] = {
+        "at": now,
+        "centre_id": centre_id,
+        "user_id": user_id,
+        "actor": actor[:80],
+        "action": action,
+        "target": (target or None) and target[:120],
+        "detail": detail,
+        "ip": ip,
+    }
+    values["hash"] = seal(session.info.get("audit_key", b""), previous, values)
+    session.execute(insert(AuditEntry).values(**values))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rows: int  # rows checked
+    unsealed: int  # rows from before the trail was sealed (an older version of Tabour)
+    broken_at: int | None  # the id of the first row whose seal does not match
+    last_id: int | None
+    last_hash: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def _rows(session: Session) -> Iterator[AuditEntry]:
+    yield from session.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=2000))
+
+
+def verify(session: Session, expect: tuple[int, str] | None = None) -> Verdict:
+    """Walk the chain in order. The first row whose seal does not match its content and the seal before
+    it was edited, or follows a deleted or inserted row. `expect` (id, seal) is a seal kept elsewhere:
+    it must still be in the trail."""
+    key = session.info.get("audit_key", b"")
+    previous: str | None = None
+    rows = unsealed = 0
+    last_id = None
+    found_expected = expect is None
+    for row in _rows(session):
+        rows += 1
+        last_id = row.id
+        if row.hash is None and previous is None:
+            unsealed += 1
+            continue
+        values = {name: getattr(row, name) for name in SEALED}
+        if row.hash is None or not hmac.compare_digest(row.hash, seal(key, previous, values)):
+            return Verdict(rows, unsealed, row.id, last_id, previous)
+        if expect is not None and row.id == expect[0]:
+            if row.hash != expect[1]:
+                return Verdict(rows, unsealed, row.id, last_id, previous)
+            found_expected = True
+        previous = row.hash
+    if not found_expected:
+        assert expect is not None
+        return Verdict(rows, unsealed, expect[0], last_id, previous)
+    return Verdict(rows, unsealed, None, last_id, previous)
+
+
+def last_seal(session: Session, before: datetime | None = None) -> tuple[int, str] | None:
+    """The newest sealed row (before a time): its id and seal, to print and keep apart."""
+    query = select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.hash.is_not(None))
+    if before is not None:
+        query = query.where(AuditEntry.at < before)
+    found = session.execute(query.order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (found[0], str(found[1])) if found is not None else None

@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One per app: the engine, a session factory and `transaction()` for writes."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, audit_key: bytes = b"") -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -47,7 +47,9 @@ class Database:
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # every session carries the key that seals the audit trail (services/audit.py), so the use cases
+        # that write audit rows need not know the deployment's secret
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit_key": audit_key})
         self._write_lock = threading.RLock() if self.is_sqlite else None
         self._probe: Engine | None = None
 
@@ -102,6 +104,7 @@ def null_pool_engine(url: str) -> Engine:
 
 #: keys of the transaction-level advisory locks (arbitrary, fixed; migrate.py holds 0x7AB00001)
 CONFIG_SYNC_LOCK = 0x7A_B0_0002
+AUDIT_CHAIN_LOCK = 0x7A_B0_0003
 
 
 def serialise(session: Session, key: int) -> None:

@@ -11,10 +11,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_CONFIG = ROOT / "tests" / "fixtures" / "small_config.yaml"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -37,6 +39,7 @@ class LiveServer:
     output: list[str] = field(default_factory=list)
     tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
     admin_password: str | None = None
+    totp_keys: dict[str, str] = field(default_factory=dict)  # two-step keys of the accounts enrolled
 
     @property
     def url(self) -> str:
@@ -144,9 +147,31 @@ class LiveServer:
         return password
 
     def token(self, username: str, password: str = "secret-pass-1") -> str:
-        response = requests.post(self.url + "/api/v1/auth/token", json={"username": username, "password": password})
+        """An API token; an account whose role needs two-step verification enrols first, as its owner
+        would (the account page's QR key, then the app's code: tests/support keeps the key)."""
+        body = {"username": username, "password": password}
+        if username in self.totp_keys:
+            body["code"] = pyotp.TOTP(self.totp_keys[username]).now()
+        response = requests.post(self.url + "/api/v1/auth/token", json=body)
+        if response.status_code == 403 and response.json()["error"]["code"] == "two_step_enrolment_required":
+            self.enrol_two_step(username, password)
+            return self.token(username, password)
         assert response.status_code == 200, response.text
         return str(response.json()["token"])
+
+    def enrol_two_step(self, username: str, password: str = "secret-pass-1") -> requests.Session:
+        """Sign in on the site, which sends the account to its two-step set-up page; read the key there and
+        answer with the code an authenticator app would show. Returns the signed-in browser session."""
+        browser = requests.Session()
+        token = CSRF.search(browser.get(self.url + "/login").text).group(1)  # type: ignore[union-attr]
+        page = browser.post(self.url + "/login", data={"username": username, "password": password, "csrf_token": token})
+        assert page.url.endswith("/account/two-step"), page.url
+        key = re.search(r"data-secret>([A-Z2-7]+)<", page.text).group(1)  # type: ignore[union-attr]
+        token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+        done = browser.post(self.url + "/account/two-step", data={"code": pyotp.TOTP(key).now(), "csrf_token": token})
+        assert done.status_code == 200 and "recovery" in done.text.lower(), done.text
+        self.totp_keys[username] = key
+        return browser
 
     def staff(self, username: str, role: str = "clerk", centre: str | None = "test") -> dict[str, str]:
         """Create a user and return the Authorization header of a fresh API token."""
