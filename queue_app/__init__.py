@@ -113,6 +113,7 @@ def _init_extensions(app: Flask, rt: Runtime) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .web import (
         account,
+        admin,
         api,
         appointments,
         auth,
@@ -132,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking, reports, account),
+        *(calendar, appointments, booking, reports, account, admin),
     ):
         app.register_blueprint(module.bp)
 

@@ -303,9 +303,7 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.option(
-    "--expect", default=None, help="A seal kept elsewhere, ID:HASH (from `audit seal`)."
-)
+@click.option("--expect", default=None, help="A seal kept elsewhere, ID:HASH (from `audit seal`).")
 def audit_verify(expect: str | None) -> None:
     """Check every row's seal in order; exit 1 and name the first row that was edited, inserted or follows
     a deleted row."""

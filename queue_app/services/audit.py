@@ -112,6 +112,38 @@ def verify(session: Session, expect: tuple[int, str] | None = None) -> Verdict:
     return Verdict(rows, unsealed, None, last_id, previous)
 
 
+@dataclass(frozen=True)
+class Search:
+    """What an administrator looks for in the trail; every part optional."""
+
+    person: str | None = None  # the actor (user name, "cli", a device)
+    action: str | None = None
+    target: str | None = None  # part of the target: "A012", "user:mona", "counter:5"
+    since: datetime | None = None  # naive UTC
+    until: datetime | None = None
+
+
+def search(session: Session, wanted: Search, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+    """Matching rows, newest first."""
+    query = select(AuditEntry)
+    if wanted.person:
+        query = query.where(AuditEntry.actor == wanted.person)
+    if wanted.action:
+        query = query.where(AuditEntry.action == wanted.action)
+    if wanted.target:
+        query = query.where(AuditEntry.target.contains(wanted.target, autoescape=True))
+    if wanted.since is not None:
+        query = query.where(AuditEntry.at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(AuditEntry.at < wanted.until)
+    return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))
+
+
+def actions(session: Session) -> list[str]:
+    """The kinds of rows in the trail, for the search form."""
+    return sorted(session.scalars(select(AuditEntry.action).distinct()))
+
+
 def last_seal(session: Session, before: datetime | None = None) -> tuple[int, str] | None:
     """The newest sealed row (before a time): its id and seal, to print and keep apart."""
     query = select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.hash.is_not(None))

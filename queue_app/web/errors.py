@@ -43,6 +43,7 @@ MESSAGES: dict[str, Any] = {
     "password_change_required": _l("Choose your own password on your account page first."),
     "unknown_user": _l("There is no user '%(username)s'."),
     "own_account": _l("You cannot do this to your own account."),
+    "clerk_needs_centre": _l("A clerk belongs to one centre: choose it."),
     "user_exists": _l("The user %(username)s already exists."),
     "intake_closed": _l("This service is not issuing tickets now."),
     "outside_shift": _l("The centre is closed now: no shift is open."),
