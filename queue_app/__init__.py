@@ -57,7 +57,6 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
     signer."""
     from .services import calendar
     from .services.accounts import TokenSigner
-    from .services.audit import audit_key_for
     from .services.catalog import sync_catalog
     from .store.database import Database, utcnow
 
@@ -65,7 +64,7 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
         from .store.migrate import upgrade  # imported only here: Alembic is big, and run.py migrates apart
 
         upgrade(settings.database_url)
-    db = Database(settings.database_url, audit_key=audit_key_for(settings.secret_key))
+    db = Database(settings.database_url)
     with db.transaction() as session:
         catalog = sync_catalog(session, settings.hall)
         calendar.seed(session, catalog, utcnow())

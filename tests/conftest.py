@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -117,5 +118,21 @@ def browser():
                 "--autoplay-policy=no-user-gesture-required",
             ],
         )
-        yield chromium
+        yield ScriptableBrowser(chromium)
         chromium.close()
+
+
+class ScriptableBrowser:
+    """The browser, with contexts that let Playwright's own polling scripts run under the pages'
+    Content-Security-Policy (`wait_for_function` evaluates strings, which the policy forbids the page).
+    A test of the policy itself asks for `bypass_csp=False` (tests/test_pages_browser.py)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)

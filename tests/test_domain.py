@@ -99,7 +99,10 @@ def test_transactions_out_of_range(value: object) -> None:
 def test_civil_id() -> None:
     assert rules.check_civil_id("290010112345") == "290010112345"
     assert rules.check_civil_id(None) is None and rules.check_civil_id("") is None
-    for bad in ("12", "2900101123456", "29001011234a", 290010112345, " 290010112345"):
+    # one person, however the digits were typed: Arabic-Indic, Urdu, a stray space or newline
+    for same in ("٢٩٠٠١٠١١٢٣٤٥", "۲۹۰۰۱۰۱۱۲۳۴۵", " 290010112345", "290010112345\n"):
+        assert rules.check_civil_id(same) == "290010112345"
+    for bad in ("12", "2900101123456", "29001011234a", 290010112345, "２９００１０１１２３４５", "2900 10112345"):
         with pytest.raises(InvalidInput) as refused:
             rules.check_civil_id(bad)
         assert refused.value.code == "invalid_civil_id"

@@ -50,3 +50,50 @@ def test_urdu_is_drawn_and_the_page_has_an_icon(live_server: LiveServer, browser
 def test_the_home_page_names_devices_by_their_names(live_server: LiveServer) -> None:
     page = requests.get(f"{live_server.url}/?lang=ar", timeout=30).text
     assert "شاشة الصالة" in page and "جهاز التذاكر ١" in page  # names from config.yaml, not codes
+
+
+VIOLATIONS = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));"""
+
+
+@pytest.mark.browser
+def test_every_page_works_under_the_content_security_policy(live_server: LiveServer, browser: Any) -> None:
+    """Each kind of page, as its users open it, with the policy enforced: nothing it loads or runs is
+    refused (a refused script would be a dead kiosk or a silent screen)."""
+    server = live_server
+    server.add_user("csp-sup", "supervisor", "test")
+    kiosk = server.device("kiosk", "k1")
+    ticket = requests.post(
+        f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=kiosk, timeout=30
+    )
+    pages = [
+        "/",
+        f"/pair/{server.tokens[('test', 'kiosk', 'k1')]}",
+        f"/pair/{server.tokens[('test', 'display', 'hall')]}",
+        ticket.json()["tracking_url"].replace(server.url, ""),
+        "/join/test",
+        "/supervisor/test",
+        "/counter/test",
+        "/account",
+        "/account/two-step",
+    ]
+    context = browser.new_context(bypass_csp=False)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script(VIOLATIONS)
+    try:
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "csp-sup")
+        page.fill("input[name=password]", "secret-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/supervisor/test")
+        for path in pages:
+            response = page.goto(server.url + path)
+            assert response is not None and response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("window.__csp") == [], path
+        assert refused == []
+    finally:
+        context.close()

@@ -1,13 +1,12 @@
 """The audit trail: every sign-in and every change, written in the same transaction as the change, and
-sealed: each row carries an HMAC of its content and of the row before it (a chain keyed by the
-deployment's secret). Editing, inserting or deleting a row breaks the chain at that row, and someone with
-the database but not the secret cannot forge a new chain. `verify` walks it; the last seal of a day can
-be printed and kept elsewhere, so that even the newest rows cannot be dropped unseen."""
+sealed: each row carries the SHA-256 of its content and of the seal of the row before it (a chain).
+Editing, inserting or deleting a row breaks the chain at that row. Anyone with a copy of the table can
+check it (no key is needed); the last seal of each day is printed and kept outside the database, so a
+rewrite of the whole chain, or of its newest rows, is caught against it."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,17 +22,12 @@ from ..store.models import AuditEntry
 SEALED = ("at", "centre_id", "user_id", "actor", "action", "target", "detail", "ip")
 
 
-def audit_key_for(secret_key: str) -> bytes:
-    """The chain's key, derived from the deployment's secret (never the secret itself)."""
-    return hmac.new(secret_key.encode(), b"tabour audit chain v1", hashlib.sha256).digest()
-
-
-def seal(key: bytes, previous: str | None, values: dict[str, Any]) -> str:
-    """The HMAC of a row's content chained to the seal of the row before it."""
+def seal(previous: str | None, values: dict[str, Any]) -> str:
+    """The SHA-256 of a row's content chained to the seal of the row before it."""
     content = {name: values.get(name) for name in SEALED}
     content["at"] = content["at"].isoformat(timespec="microseconds") if content["at"] is not None else None
     text = json.dumps([previous or "", content], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def record(
@@ -62,7 +56,7 @@ def record(
         "detail": detail,
         "ip": ip,
     }
-    values["hash"] = seal(session.info.get("audit_key", b""), previous, values)
+    values["hash"] = seal(previous, values)
     session.execute(insert(AuditEntry).values(**values))
 
 
@@ -87,7 +81,6 @@ def verify(session: Session, expect: tuple[int, str] | None = None) -> Verdict:
     """Walk the chain in order. The first row whose seal does not match its content and the seal before
     it was edited, or follows a deleted or inserted row. `expect` (id, seal) is a seal kept elsewhere:
     it must still be in the trail."""
-    key = session.info.get("audit_key", b"")
     previous: str | None = None
     rows = unsealed = 0
     last_id = None
@@ -99,7 +92,7 @@ def verify(session: Session, expect: tuple[int, str] | None = None) -> Verdict:
             unsealed += 1
             continue
         values = {name: getattr(row, name) for name in SEALED}
-        if row.hash is None or not hmac.compare_digest(row.hash, seal(key, previous, values)):
+        if row.hash is None or row.hash != seal(previous, values):
             return Verdict(rows, unsealed, row.id, last_id, previous)
         if expect is not None and row.id == expect[0]:
             if row.hash != expect[1]:

@@ -108,13 +108,16 @@ _hashing: Any = None  # a semaphore made on first use, after gevent has patched 
 _dummy_hash: str | None = None
 
 
+def _gevent_patched() -> bool:
+    """run.py patches the process with gevent before anything else; scripts and the CLI do not."""
+    return type(threading.Lock()).__module__.startswith("gevent")
+
+
 def _off_the_loop(function: Callable[..., T], *args: Any) -> T:
     """Run CPU-bound work (scrypt releases the GIL) in gevent's thread pool, one at a time per process;
     called directly where gevent has not patched the process (scripts, the CLI)."""
     global _hashing
-    from gevent import monkey
-
-    if not monkey.is_module_patched("threading"):
+    if not _gevent_patched():
         return function(*args)
     import gevent
 

@@ -112,3 +112,85 @@ def turn_off_two_step(session: Session, by: Admin, user_id: int, now: datetime) 
     ended = sessions.end_all(session, user.id, now)
     _audit(session, by, "two_step_off", user, now, sessions_ended=ended)
     return user
+
+
+# --- one's own account (web/account.py) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    via: str
+    started_at: datetime
+    ip: str | None
+    here: bool  # the browser asking
+
+
+@dataclass(frozen=True)
+class AccountView:
+    username: str
+    role: str
+    two_step: bool
+    recovery_left: int
+    must_change: bool
+    sessions: list[OpenSession]
+
+
+def account_view(session: Session, user_id: int, here_key: str, now: datetime) -> AccountView:
+    user = _get(session, user_id)
+    here = sessions.key_hash(here_key)
+    return AccountView(
+        user.username,
+        user.role,
+        user.totp_secret is not None,
+        len(user.recovery_codes or []),
+        bool(user.must_change_password),
+        [
+            OpenSession(s.via, s.started_at, s.ip, s.key_hash == here)
+            for s in sessions.live_sessions(session, user_id, now)
+        ],
+    )
+
+
+def password_hash_of(session: Session, user_id: int) -> str | None:
+    user = session.get(User, user_id)
+    return user.password_hash if user is not None and user.active else None
+
+
+def _own(session: Session, user: User, action: str, now: datetime, ip: str | None, **detail: object) -> None:
+    audit.record(
+        session,
+        action,
+        user.username,
+        now,
+        user_id=user.id,
+        centre_id=user.centre_id,
+        target=f"user:{user.username}",
+        detail=dict(detail) or None,
+        ip=ip,
+    )
+
+
+def change_own_password(
+    session: Session, user_id: int, new: str, keep_key: str, now: datetime, min_length: int, ip: str | None
+) -> None:
+    """The caller checked the current password; every other session of the account ends."""
+    user = _get(session, user_id)
+    accounts.set_password(user, new, now, min_length)
+    ended = sessions.end_all(session, user.id, now, keep=keep_key)
+    _own(session, user, "password_changed", now, ip, sessions_ended=ended)
+
+
+def end_other_sessions(session: Session, user_id: int, keep_key: str, now: datetime, ip: str | None) -> None:
+    user = _get(session, user_id)
+    ended = sessions.end_all(session, user.id, now, keep=keep_key)
+    _own(session, user, "sessions_ended", now, ip, sessions_ended=ended)
+
+
+def enrol_own_two_step(
+    session: Session, user_id: int, secret: str, code: str, now: datetime, ip: str | None
+) -> list[str]:
+    """Two-step verification on, once the app's code proves the scan; returns the recovery codes."""
+    user = _get(session, user_id)
+    codes = two_step.enrol(user, secret, code, now)
+    _own(session, user, "two_step_enrolled", now, ip)
+    return codes

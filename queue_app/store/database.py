@@ -36,7 +36,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One per app: the engine, a session factory and `transaction()` for writes."""
 
-    def __init__(self, url: str, echo: bool = False, audit_key: bytes = b"") -> None:
+    def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -47,9 +47,7 @@ class Database:
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        # every session carries the key that seals the audit trail (services/audit.py), so the use cases
-        # that write audit rows need not know the deployment's secret
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit_key": audit_key})
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if self.is_sqlite else None
         self._probe: Engine | None = None
 
