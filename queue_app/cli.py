@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(appointments)
     app.cli.add_command(reports)
     app.cli.add_command(audit_group)
+    app.cli.add_command(privacy_group)
 
 
 @click.group(cls=AdminGroup)
@@ -342,3 +343,23 @@ def audit_seal(day: str | None) -> None:
     if found is None:
         raise click.ClickException("no sealed row yet")
     click.echo(f"{found[0]}:{found[1]}")
+
+
+@click.group("privacy", cls=AdminGroup)
+def privacy_group() -> None:
+    """Personal data of visitors."""
+
+
+@privacy_group.command("erase")
+def privacy_erase() -> None:
+    """Erase now the civil IDs, phone numbers and addresses older than `security.personal_data_days`
+    (the server also does it every hour)."""
+    from .workers import erase_personal_data
+
+    rt = runtime()
+    rows = erase_personal_data(rt)
+    with rt.db.transaction() as session:
+        audit.record(session, "personal_data_erased", "cli", utcnow(), detail={"rows": rows})
+    click.echo(
+        f"erased personal data from {rows} rows (older than {rt.settings.hall.security.personal_data_days} days)"
+    )

@@ -27,7 +27,7 @@ class SweepWorker:
     """Every `interval` seconds, one round of the day's sweeps; a failed round is logged and the next one
     runs as usual (a database outage pauses it, nothing more)."""
 
-    def __init__(self, sweep: Callable[[], None], interval: float = 15.0) -> None:
+    def __init__(self, sweep: Callable[[], object], interval: float = 15.0) -> None:
         self.sweep = sweep
         self.interval = interval
         self._stop = threading.Event()
@@ -57,6 +57,7 @@ def build(app: Flask, rt: Runtime) -> None:
     if notifier is not None:
         rt.workers["notify"] = notifier
     rt.workers["sweeps"] = SweepWorker(lambda: _sweep(rt))
+    rt.workers["privacy"] = SweepWorker(lambda: erase_personal_data(rt), interval=3600.0)
 
 
 def _print_worker(rt: Runtime) -> PrintWorker:
@@ -107,6 +108,19 @@ def _sweep(rt: Runtime) -> None:
             events: list[Any] = sweep(session, rt.catalog, utcnow())
         if events and rt.publisher is not None:
             rt.publisher.publish(events)
+
+
+def erase_personal_data(rt: Runtime) -> int:
+    """Erase what has outlived `security.personal_data_days`, in short transactions; returns the rows."""
+    from .services import privacy
+
+    days, total = rt.settings.hall.security.personal_data_days, 0
+    while True:
+        with rt.db.transaction() as session:
+            erased = privacy.erase_batch(session, utcnow(), days)
+        total += erased.total
+        if erased.total == 0:
+            return total
 
 
 def start(app: Flask) -> None:

@@ -278,6 +278,16 @@ def transfer(
     counter = acting_counter(session, centre, code, actor)
     current = current_ticket(session, counter)
     ticket, events = transfer_ticket(session, centre, current, service, note, actor, now, counter.id)
+    audit.record(  # a visitor sent to another queue keeps their place: the trail says who sent them
+        session,
+        "ticket_transferred",
+        actor.username or f"user:{actor.user_id}",
+        now,
+        user_id=actor.user_id,
+        centre_id=centre.id,
+        target=f"ticket:{ticket.number}",
+        detail={"from": centre.service_code(current.service_id), "to": service},
+    )
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
     return CounterResult(counter, ticket, (*events, counter_changed(session, centre, counter, None)))
 

@@ -15,6 +15,7 @@ from ..domain.errors import Conflict, IntakeClosed, NotFound
 from ..domain.eta import Estimate
 from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
+from . import audit
 from .calendar import calendar_of
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
@@ -31,6 +32,7 @@ class TicketRequest:
     phone: str | None = None
     source: str = "kiosk"
     client_ip: str | None = None
+    issued_by: str | None = None  # the kiosk ("kiosk:k1") or member of staff, as the audit trail names them
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,18 @@ def issue_ticket(
     # the promise is kept with the event: reports compare the wait shown with the wait that came
     detail = {"source": request.source, "eta": [eta.low, eta.high]}
     record_event(session, ticket, rules.EventKind.ISSUED, now, detail=detail)
+    if priority in (rules.PriorityClass.ELDERLY, rules.PriorityClass.DISABLED):
+        # served ahead of others on the visitor's word: the trail keeps who issued it (the ministry audits these)
+        audit.record(
+            session,
+            "priority_ticket",
+            request.issued_by or request.source,
+            now,
+            centre_id=centre.id,
+            target=f"ticket:{ticket.number}",
+            detail={"priority": priority.value, "service": request.service},
+            ip=request.client_ip,
+        )
     # no TicketChanged: nobody can follow a ticket that did not exist before this commit
     events: tuple[Event, ...] = (QueueChanged(centre.code, (request.service,), reordered=priority.value != "none"),)
     return IssuedTicket(ticket, position, eta, events)

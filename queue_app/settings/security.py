@@ -27,6 +27,9 @@ class Security(Strict):
     session_idle_minutes: int = Field(60, ge=5, le=24 * 60)  # a session unused this long is signed out
     session_hours: int = Field(12, ge=1, le=72)  # and any session (or API token) after this long
     password_min_length: int = Field(10, ge=8, le=128)
+    # civil IDs, phone numbers and visitors' addresses are erased from tickets, appointments and sent
+    # messages this many days after the visit; the statistics stay
+    personal_data_days: int = Field(30, ge=1, le=3650)
     # roles that must enrol two-step verification (TOTP) before using the site; optional for the others
     two_step_roles: list[Literal["admin", "supervisor", "clerk"]] = ["admin", "supervisor"]
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -118,6 +119,9 @@ class QueueTally(Base):
     transactions: Mapped[int] = mapped_column(Integer, default=0)
 
 
+PERSONAL = text("civil_id IS NOT NULL OR phone IS NOT NULL OR client_ip IS NOT NULL")
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -127,6 +131,8 @@ class Ticket(Base):
         Index("ix_tickets_centre_finished", "centre_id", "status", "finished_at"),  # the recent pace (ETA)
         Index("ix_tickets_holds", "status", "hold_until"),  # remote holds to expire
         Index("ix_tickets_counter_status", "counter_id", "status"),  # a counter's parked tickets
+        # the few rows still holding personal data, oldest first, for their erasure (services/privacy.py)
+        Index("ix_tickets_personal", "issued_at", sqlite_where=PERSONAL, postgresql_where=PERSONAL),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))

@@ -143,6 +143,7 @@ def issue(centre: str) -> Any:
         civil_id=data.get("civil_id"),
         source=source,
         client_ip=request.remote_addr,
+        issued_by=f"kiosk:{who.code}" if isinstance(who, DeviceIdentity) else who.username,
     )
     kiosk = who.code if isinstance(who, DeviceIdentity) else None
     printing = rt.workers.get("print") if kiosk is not None else None

@@ -1,4 +1,5 @@
-"""accounts and security: revocable staff sessions, password state, two-step secrets, a sealed audit trail
+"""accounts and security: revocable staff sessions, password state, two-step secrets, a sealed audit trail,
+and an index of the tickets that still hold personal data (for its erasure after the retention period)
 
 Revision ID: b6f1d3a8c5e2
 Revises: f3b9d5e7a2c4
@@ -38,9 +39,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("recovery_codes", sa.JSON(), nullable=True))
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
+    personal = sa.text("civil_id IS NOT NULL OR phone IS NOT NULL OR client_ip IS NOT NULL")
+    op.create_index("ix_tickets_personal", "tickets", ["issued_at"], sqlite_where=personal, postgresql_where=personal)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_personal", table_name="tickets")
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_column("hash")
     with op.batch_alter_table("users") as batch:
