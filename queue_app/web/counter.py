@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
-from flask_login import logout_user
+from flask_login import current_user, logout_user
 
 from ..domain.errors import QueueError
 from ..extensions import runtime
-from ..services import audit, counter_actions
+from ..services import audit, counter_actions, sessions
 from ..services.accounts import StaffIdentity
 from ..services.catalog import CentreCatalog
 from ..services.events import Event
@@ -126,6 +126,8 @@ def sign_out(centre: str, code: str) -> Any:
             detail={"via": "console"},
             ip=request.remote_addr,
         )
+        if getattr(current_user, "key", None):  # the site's session ends too, on the server
+            sessions.end_session(db, current_user.key, now)
     _publish(result.events)
     logout_user()
     lang = session.get("lang")

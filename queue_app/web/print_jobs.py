@@ -75,6 +75,8 @@ def job(job_id: str) -> Any:
     who = caller()
     if who is None:
         raise Unauthorized("login_required")
+    if isinstance(who, DeviceIdentity) and who.kind != "kiosk":  # before the lookup: no hint of what exists
+        raise Forbidden("device_not_allowed")
     worker = _worker()
     with rt.db.reading() as session:
         described = worker.describe(session, job_id)
