@@ -221,3 +221,39 @@ def test_an_administrator_manages_accounts(live_server: LiveServer) -> None:
     server.add_user("clerk9", "clerk", "test")
     desk = browser_sign_in(server, "clerk9").browser  # type: ignore[attr-defined]
     assert desk.get(server.url + "/admin/users").status_code == 403
+
+
+def test_an_administrator_sees_devices_pairs_again_and_unpairs(live_server: LiveServer) -> None:
+    server = live_server
+    server.add_user("root3", "admin")
+    admin: requests.Session = browser_sign_in(server, "root3").browser  # type: ignore[attr-defined]
+    kiosk = server.device("kiosk", "k1")
+    ticket = requests.post(f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=kiosk)
+    assert ticket.status_code == 201
+    page = admin.get(server.url + "/admin/devices?lang=en")
+    assert 'data-device="kiosk:k1"' in page.text
+    row = page.text.split('data-device="kiosk:k1"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-online="yes"' in row  # it just issued a ticket
+    csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    again = admin.post(server.url + "/admin/devices/test/kiosk/k1/pair?lang=en", data={"csrf_token": csrf})
+    link = re.search(r"data-pairing-link>([^<]+)<", again.text).group(1)  # type: ignore[union-attr]
+    assert link.startswith(server.url + "/pair/")
+    # the old token stops working within the few seconds identities are cached; the new link works
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        old = requests.post(f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=kiosk)
+        if old.status_code == 401:
+            break
+        time.sleep(0.5)
+    assert old.status_code == 401
+    new = {"Authorization": "Bearer " + link.rsplit("/", 1)[1]}
+    assert (
+        requests.post(f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=new).status_code
+        == 201
+    )
+    gone = admin.post(server.url + "/admin/devices/test/kiosk/k1/unpair?lang=en", data={"csrf_token": csrf})
+    assert "unpaired" in gone.text
+    unknown = admin.post(server.url + "/admin/devices/test/kiosk/nope/pair?lang=en", data={"csrf_token": csrf})
+    assert unknown.status_code == 400 and 'data-code="unknown_device"' in unknown.text
+    trail = admin.get(server.url + "/admin/audit.csv?person=root3").text
+    assert "device_paired" in trail and "device_unpaired" in trail and "kiosk:k1" in trail

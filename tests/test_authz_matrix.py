@@ -115,6 +115,9 @@ RULES: dict[str, str] = {
     "admin.two_step_off": "admin",
     "admin.audit_page": "admin",
     "admin.audit_csv": "admin",
+    "admin.devices_page": "admin",
+    "admin.pair_device": "admin",
+    "admin.unpair_device": "admin",
 }
 COUNTER_ACTIONS = re.compile(r"^(counter\.action_|api\.counter_)")  # each counter action: staff of the centre
 

@@ -7,9 +7,10 @@ from typing import Any
 from flask_socketio import ConnectionRefusedError
 
 from ..extensions import runtime
-from ..services import accounts
+from ..services import accounts, devices
 from ..services.accounts import DeviceIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
+from ..store.database import utcnow
 
 
 def auth_token(auth: Any) -> str | None:
@@ -30,4 +31,7 @@ def device_from_auth(auth: Any, kind: str) -> tuple[DeviceIdentity, CentreCatalo
         raise ConnectionRefusedError("bad_device_token") from None
     if device.kind != kind:
         raise ConnectionRefusedError("device_not_allowed")
+    if device.last_seen_at is None or utcnow() - device.last_seen_at >= devices.SEEN_EVERY:
+        with rt.db.transaction() as session:
+            devices.seen(session, device.device_id, device.last_seen_at, utcnow())
     return device, rt.catalog.by_id(device.centre_id)

@@ -44,6 +44,7 @@ class DeviceIdentity:
     kind: str
     code: str
     centre_id: int
+    last_seen_at: datetime | None = None
 
 
 def generate_password() -> str:
@@ -146,7 +147,7 @@ def device_for_token(session: Session, token: str) -> DeviceIdentity:
     device = session.scalars(select(Device).where(Device.token_hash == hash_token(token))).first()
     if device is None:
         raise Unauthorized("bad_device_token")
-    return DeviceIdentity(device.id, device.kind, device.code, device.centre_id)
+    return DeviceIdentity(device.id, device.kind, device.code, device.centre_id, device.last_seen_at)
 
 
 def require_role(identity: StaffIdentity, *roles: str) -> None:

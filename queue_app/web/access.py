@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..domain.counters import Actor
 from ..domain.errors import Forbidden
 from ..extensions import csrf, runtime
-from ..services import accounts, sessions
+from ..services import accounts, devices, sessions
 from ..services.accounts import DeviceIdentity, StaffIdentity, Unauthorized
 from ..services.catalog import CentreCatalog
 from ..store.database import utcnow
@@ -37,6 +37,9 @@ def identity_for_bearer(token: str) -> StaffIdentity | DeviceIdentity:
     else:
         with hall.db.reading() as session:
             identity = accounts.device_for_token(session, token)
+        if identity.last_seen_at is None or utcnow() - identity.last_seen_at >= devices.SEEN_EVERY:
+            with hall.db.transaction() as session:
+                devices.seen(session, identity.device_id, identity.last_seen_at, utcnow())
     if len(cache) > 5000:
         cache.clear()
     cache[token] = (now + IDENTITY_CACHE_SECONDS, identity)

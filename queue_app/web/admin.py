@@ -1,5 +1,6 @@
 """Administration pages for administrators: staff accounts (add, reset a password, deactivate, turn off
-two-step verification) and the audit trail (search, CSV export, the chain's state). A generated password
+two-step verification), paired kiosks and screens (last contact, pair again, unpair) and the audit trail
+(search, CSV export, the chain's state). A generated password
 is shown once, on the page that made it, and never stored in clear."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask_login import current_user
 
 from ..domain.errors import QueueError
 from ..extensions import runtime
-from ..services import audit, users
+from ..services import audit, devices, users
 from ..services.calendar import parse_day
 from ..store.database import utcnow
 from .errors import message_for
@@ -123,6 +124,44 @@ def two_step_off(user_id: int) -> Any:
         lambda s, now, _n: users.turn_off_two_step(s, _admin(), user_id, now),
         gettext("Two-step verification of %(username)s is off: they set it up again at their next sign-in."),
     )
+
+
+def _devices_page(status: int = 200, **context: Any) -> Any:
+    rt, now = runtime(), utcnow()
+    with rt.db.reading() as session:
+        centres = [(c, devices.listing(session, c, now)) for c in rt.catalog.centres.values()]
+    return render_template("admin/devices.html", centres=centres, **context), status
+
+
+@bp.get("/devices")
+@staff_only("admin")
+def devices_page() -> Any:
+    return _devices_page()
+
+
+@bp.post("/devices/<centre>/<kind>/<code>/pair")
+@staff_only("admin")
+def pair_device(centre: str, kind: str, code: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    try:
+        with rt.db.transaction() as session:
+            token = devices.pair(session, _admin(), entry, kind, code, utcnow())
+    except QueueError as error:
+        return _devices_page(error.status, error=message_for(error.code, error.params), error_code=error.code)
+    link = f"{rt.settings.public_url}/pair/{token}"
+    return _devices_page(paired={"kind": kind, "code": code, "link": link})
+
+
+@bp.post("/devices/<centre>/<kind>/<code>/unpair")
+@staff_only("admin")
+def unpair_device(centre: str, kind: str, code: str) -> Any:
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    with rt.db.transaction() as session:
+        devices.unpair(session, _admin(), entry, kind, code, utcnow())
+    notice = gettext("%(code)s is unpaired: it stops working within seconds. Pair it again to use it.", code=code)
+    return _devices_page(notice=notice)
 
 
 def _search() -> audit.Search:

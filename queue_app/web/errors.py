@@ -44,6 +44,7 @@ MESSAGES: dict[str, Any] = {
     "unknown_user": _l("There is no user '%(username)s'."),
     "own_account": _l("You cannot do this to your own account."),
     "clerk_needs_centre": _l("A clerk belongs to one centre: choose it."),
+    "unknown_device": _l("There is no kiosk or screen '%(device)s' in this centre's configuration."),
     "user_exists": _l("The user %(username)s already exists."),
     "intake_closed": _l("This service is not issuing tickets now."),
     "outside_shift": _l("The centre is closed now: no shift is open."),
