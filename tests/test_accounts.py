@@ -8,7 +8,6 @@ import re
 import time
 from pathlib import Path
 
-import pyotp
 import requests
 
 from tests.support.server import CSRF, ROOT, LiveServer
@@ -156,19 +155,26 @@ def test_two_step_is_required_for_supervisors_and_checked_at_sign_in(tmp_path: P
         held = landing.browser.get(server.url + "/supervisor/test", allow_redirects=False)  # type: ignore[attr-defined]
         assert held.status_code == 302 and held.headers["Location"].endswith("/account/two-step")
         server.enrol_two_step("chief")
-        key = server.totp_keys["chief"]
-        # now the password alone is not enough; the code is, and a wrong code counts as a failure
+        # now the password alone is not enough; the code is, once; a wrong or reused code counts as a failure
         assert token_request(server, "chief", "secret-pass-1").json()["error"]["code"] == "two_step_required"
         wrong = token_request(server, "chief", "secret-pass-1", code="000000")
         assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "bad_code"
-        assert token_request(server, "chief", "secret-pass-1", code=pyotp.TOTP(key).now()).status_code == 200
-        # on the site: password, then the code page
+        code = server.next_code("chief")
+        assert token_request(server, "chief", "secret-pass-1", code=code).status_code == 200
+        replayed = token_request(server, "chief", "secret-pass-1", code=code)
+        assert replayed.status_code == 401 and replayed.json()["error"]["code"] == "bad_code"
+        # on the site: password, then the code page; the phone is at home, a recovery code works once
         page = browser_sign_in(server, "chief")
         assert page.url.endswith("/login/code")
         browser: requests.Session = page.browser  # type: ignore[attr-defined]
         csrf = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-        board = browser.post(server.url + "/login/code", data={"code": pyotp.TOTP(key).now(), "csrf_token": csrf})
+        recovery = server.recovery_codes["chief"][0]
+        board = browser.post(server.url + "/login/code", data={"code": recovery, "csrf_token": csrf})
         assert board.status_code == 200 and board.url.endswith("/supervisor/test")
+        again = browser_sign_in(server, "chief")
+        csrf = CSRF.search(again.text).group(1)  # type: ignore[union-attr]
+        spent = again.browser.post(server.url + "/login/code", data={"code": recovery, "csrf_token": csrf})  # type: ignore[attr-defined]
+        assert spent.status_code == 401 and 'data-code="bad_code"' in spent.text
         audit = server.flask("audit", "verify")
         assert "intact" in audit
     finally:

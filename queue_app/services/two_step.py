@@ -4,6 +4,7 @@ app, enrolled by scanning a QR code, with ten one-time recovery codes for a lost
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import secrets
 from datetime import UTC, datetime
@@ -44,16 +45,24 @@ def _digest(code: str) -> str:
     return hashlib.sha256(_clean(code).encode()).hexdigest()
 
 
-def _code_ok(secret: str, code: str, now: datetime) -> bool:
-    """The current code, or the one before or after (a phone clock 30 s off still works)."""
-    return pyotp.TOTP(secret).verify(_clean(code), for_time=now.replace(tzinfo=UTC), valid_window=1)
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step whose code this is: the current one, or the one before or after (a phone clock
+    30 s off still works); None when none matches."""
+    totp, moment = pyotp.TOTP(secret), now.replace(tzinfo=UTC)
+    step = totp.timecode(moment)
+    for candidate in (step, step - 1, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), _clean(code)):
+            return candidate
+    return None
 
 
 def enrol(user: User, secret: str, code: str, now: datetime) -> list[str]:
     """Turn two-step verification on once the app shows the right code; returns the recovery codes
     (shown once; only their hashes are kept)."""
-    if not _code_ok(secret, code, now):
+    step = _matching_step(secret, code, now)
+    if step is None:
         raise InvalidInput("bad_code")
+    user.totp_last_step = step
     codes = [f"{secrets.randbelow(10**5):05d}-{secrets.randbelow(10**5):05d}" for _ in range(RECOVERY_CODES)]
     user.totp_secret = secret
     user.recovery_codes = [_digest(c) for c in codes]
@@ -65,7 +74,11 @@ def verify(user: User, code: str, now: datetime) -> str | None:
     if user.totp_secret is None:
         return None
     if _clean(code).isdigit() and len(_clean(code)) == 6:
-        return "code" if _code_ok(user.totp_secret, code, now) else None
+        step = _matching_step(user.totp_secret, code, now)
+        if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+            return None  # wrong, or already used: a code seen over a shoulder does not sign in again
+        user.totp_last_step = step
+        return "code"
     digest = _digest(code)
     if digest in (user.recovery_codes or []):
         user.recovery_codes = [d for d in user.recovery_codes or [] if d != digest]
@@ -77,3 +90,4 @@ def turn_off(user: User) -> None:
     """An administrator turns it off for a user who lost phone and codes (they enrol again)."""
     user.totp_secret = None
     user.recovery_codes = None
+    user.totp_last_step = None

@@ -40,6 +40,8 @@ class LiveServer:
     tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
     admin_password: str | None = None
     totp_keys: dict[str, str] = field(default_factory=dict)  # two-step keys of the accounts enrolled
+    totp_steps: dict[str, int] = field(default_factory=dict)  # the 30-s step of each account's last code
+    recovery_codes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -151,7 +153,7 @@ class LiveServer:
         would (the account page's QR key, then the app's code: tests/support keeps the key)."""
         body = {"username": username, "password": password}
         if username in self.totp_keys:
-            body["code"] = pyotp.TOTP(self.totp_keys[username]).now()
+            body["code"] = self.next_code(username)
         response = requests.post(self.url + "/api/v1/auth/token", json=body)
         if response.status_code == 403 and response.json()["error"]["code"] == "two_step_enrolment_required":
             self.enrol_two_step(username, password)
@@ -168,10 +170,25 @@ class LiveServer:
         assert page.url.endswith("/account/two-step"), page.url
         key = re.search(r"data-secret>([A-Z2-7]+)<", page.text).group(1)  # type: ignore[union-attr]
         token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-        done = browser.post(self.url + "/account/two-step", data={"code": pyotp.TOTP(key).now(), "csrf_token": token})
+        step = pyotp.TOTP(key).timecode(time.time())
+        code = pyotp.TOTP(key).generate_otp(step)
+        done = browser.post(self.url + "/account/two-step", data={"code": code, "csrf_token": token})
         assert done.status_code == 200 and 'class="codes"' in done.text, done.text
         self.totp_keys[username] = key
+        self.totp_steps[username] = step
+        self.recovery_codes[username] = re.findall(r"<li><code>([0-9-]+)</code></li>", done.text)
         return browser
+
+    def next_code(self, username: str) -> str:
+        """The code an authenticator app shows next: the server accepts a code from 30 s before to 30 s
+        after its clock, and each only once, so take the step after the last one used (waiting for it to
+        come within the window when a test signs in many times)."""
+        totp = pyotp.TOTP(self.totp_keys[username])
+        step = self.totp_steps[username] + 1
+        while totp.timecode(time.time()) + 1 < step:
+            time.sleep(1)
+        self.totp_steps[username] = step
+        return totp.generate_otp(step)
 
     def staff(self, username: str, role: str = "clerk", centre: str | None = "test") -> dict[str, str]:
         """Create a user and return the Authorization header of a fresh API token."""

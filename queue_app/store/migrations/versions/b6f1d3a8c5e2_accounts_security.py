@@ -36,6 +36,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("password_changed_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("recovery_codes", sa.JSON(), nullable=True))
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
@@ -49,6 +50,7 @@ def downgrade() -> None:
         batch.drop_column("hash")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("recovery_codes")
+        batch.drop_column("totp_last_step")
         batch.drop_column("totp_secret")
         batch.drop_column("must_change_password")
         batch.drop_column("password_changed_at")
