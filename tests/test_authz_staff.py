@@ -31,7 +31,7 @@ PUBLIC_POST_ENDPOINTS = {
     "booking.here",
     "booking.cancel",
 }
-URL_VALUES = {"centre": "test", "code": "1", "service": "traffic", "tracking_code": "no-such-code"}
+URL_VALUES = {"centre": "test", "code": "1", "service": "traffic", "tracking_code": "no-such-code", "user_id": 999999}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
