@@ -22,6 +22,7 @@ SHORT: dict[str, list[str]] = {
     "fanout": ["--clients", "300", "--runs", "1", "--calls", "5"],
     "eta_backtest": ["--days", "5"],
     "history": ["--tickets", "20000", "--repeats", "10"],
+    "signin_flood": ["--seconds", "3", "--repeats", "1"],
 }
 
 
