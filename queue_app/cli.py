@@ -52,7 +52,8 @@ def users() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--centre", "centre_code", default=None, help="Centre code (required for clerks).")
-def add_user(username: str, role: str, centre_code: str | None) -> None:
+@click.option("--bodies", default="", help="A supervisor of some bodies only: their codes, comma-separated.")
+def add_user(username: str, role: str, centre_code: str | None, bodies: str) -> None:
     """Add a user; the password is read from stdin, or generated and printed once."""
     rt = runtime()
     centre_id = rt.catalog.centre(centre_code).id if centre_code else None
@@ -62,9 +63,13 @@ def add_user(username: str, role: str, centre_code: str | None) -> None:
     if generated:
         password = accounts.generate_password()
     with rt.db.transaction() as session:
-        user = accounts.create_user(
-            session, username, password, role, centre_id, utcnow(), rt.settings.hall.security.password_min_length
-        )
+        from .services.users import check_bodies
+
+        centres = [rt.catalog.centre(centre_code)] if centre_code else list(rt.catalog.centres.values())
+        known = {b.code for c in centres for b in c.config.bodies}
+        scope = check_bodies(role, [b.strip() for b in bodies.split(",") if b.strip()], known)
+        min_length = rt.settings.hall.security.password_min_length
+        user = accounts.create_user(session, username, password, role, centre_id, utcnow(), min_length, scope)
         audit.record(
             session,
             "user_added",
@@ -73,7 +78,7 @@ def add_user(username: str, role: str, centre_code: str | None) -> None:
             user_id=user.id,
             centre_id=centre_id,
             target=username,
-            detail={"role": role},
+            detail={"role": role, "bodies": scope},
         )
     click.echo(f"user {username} ({role}) added")
     if generated:

@@ -4,6 +4,7 @@ digits counted as one person."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -263,3 +264,53 @@ def test_an_administrator_sees_devices_pairs_again_and_unpairs(live_server: Live
     assert unknown.status_code == 400 and 'data-code="unknown_device"' in unknown.text
     trail = admin.get(server.url + "/admin/audit.csv?person=root3").text
     assert "device_paired" in trail and "device_unpaired" in trail and "kiosk:k1" in trail
+
+
+def test_a_supervisor_of_one_body_sees_and_changes_only_its_services(live_server: LiveServer) -> None:
+    server = live_server
+    server.flask(
+        "users",
+        "add",
+        "moi-lead",
+        "--role",
+        "supervisor",
+        "--centre",
+        "test",
+        "--bodies",
+        "interior",
+        stdin="secret-pass-1\n",
+    )
+    refused_bodies = server.flask_result(
+        "users", "add", "desk-x", "--role", "clerk", "--centre", "test", "--bodies", "interior"
+    )
+    assert refused_bodies.returncode == 1 and "supervisor" in (refused_bodies.stderr + refused_bodies.stdout)
+    page = browser_sign_in(server, "moi-lead")
+    browser: requests.Session = page.browser  # type: ignore[attr-defined]
+    board = browser.get(server.url + "/supervisor/test?lang=en")
+    data = json.loads(re.search(r'id="board-data">(.*?)</script>', board.text, re.S).group(1))  # type: ignore[union-attr]
+    assert data["scope"] == ["traffic", "residency"]
+    assert [s["code"] for s in data["services"]] == ["traffic", "residency"]
+    csrf = CSRF.search(board.text).group(1)  # type: ignore[union-attr]
+    json_headers = {"Accept": "application/json"}
+    mine = browser.post(
+        f"{server.url}/supervisor/test/services/traffic/intake",
+        data={"csrf_token": csrf, "open": "0"},
+        headers=json_headers,
+    )
+    assert mine.status_code == 200, mine.text
+    other = browser.post(
+        f"{server.url}/supervisor/test/services/medical/intake",
+        data={"csrf_token": csrf, "open": "0"},
+        headers=json_headers,
+    )
+    assert other.status_code == 403 and other.json()["error"]["code"] == "other_body"
+    # centre-wide changes are for supervisors of the whole centre; reports show their own services only
+    headers = {"Authorization": f"Bearer {server.token('moi-lead')}"}
+    closing = requests.post(
+        f"{server.url}/api/v1/centres/test/calendar", json={"from": "2030-01-05", "reason": "x"}, headers=headers
+    )
+    assert closing.status_code == 403 and closing.json()["error"]["code"] == "centre_wide"
+    report = requests.get(
+        f"{server.url}/api/v1/centres/test/reports/summary?from=2026-01-01&to=2026-01-02", headers=headers
+    )
+    assert {row["service"] for row in report.json()["services"]} <= {"traffic", "residency"}

@@ -33,9 +33,19 @@ class StaffIdentity:
     username: str
     role: str
     centre_id: int | None  # None: every centre
+    bodies: tuple[str, ...] | None = None  # a supervisor of some bodies only (Ministry of Health); None: all
 
     def may_act_in(self, centre_id: int) -> bool:
         return self.centre_id is None or self.centre_id == centre_id
+
+    def may_manage(self, body: str | None) -> bool:
+        return within_bodies(self.bodies, body)
+
+
+def within_bodies(bodies: tuple[str, ...] | None, body: str | None) -> bool:
+    """The one rule of a supervisor's scope: a service (or counter) of one of their bodies; no list
+    means every body."""
+    return bodies is None or body in bodies
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ def create_user(
     centre_id: int | None,
     now: datetime,
     min_length: int = 10,
+    bodies: list[str] | None = None,
 ) -> User:
     if role not in ROLES:
         raise InvalidInput("invalid_role")
@@ -84,6 +95,7 @@ def create_user(
         password_hash=generate_password_hash(password),
         role=role,
         centre_id=centre_id,
+        bodies=bodies or None,
         active=True,
         created_at=now,
         password_changed_at=now,
@@ -102,7 +114,8 @@ def set_password(user: User, password: str, now: datetime, min_length: int, *, m
 
 
 def identity_of(user: User) -> StaffIdentity:
-    return StaffIdentity(user.id, user.username, user.role, user.centre_id)
+    bodies = tuple(user.bodies) if user.bodies else None
+    return StaffIdentity(user.id, user.username, user.role, user.centre_id, bodies)
 
 
 class TokenSigner:

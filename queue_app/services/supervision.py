@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from ..domain import tickets as rules
 from ..domain.counters import Actor
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..store import counters as store
 from ..store import tickets as tickets_store
 from ..store.models import Service
 from ..store.records import TicketRecord
 from . import audit
+from .accounts import within_bodies
 from .catalog import CentreCatalog
 from .counters import transfer_ticket
 from .events import CounterChanged, Event, QueueChanged
@@ -26,11 +27,20 @@ from .queue_state import counter_services
 
 @dataclass(frozen=True)
 class Supervisor:
-    """Who makes the change, as the audit trail records it."""
+    """Who makes the change, as the audit trail records it, and the bodies they may change (None: all)."""
 
     user_id: int
     username: str
     ip: str | None = None
+    bodies: tuple[str, ...] | None = None
+
+
+def require_scope(centre: CentreCatalog, who: Supervisor, services: list[str] | tuple[str, ...]) -> None:
+    """A supervisor of some bodies changes only their services, and counters that serve only those."""
+    for service in services:
+        body = centre.config.body_of(service)
+        if not within_bodies(who.bodies, body.code if body else None):
+            raise Forbidden("other_body", service=service)
 
 
 def _audit(
@@ -60,6 +70,7 @@ def set_intake(
 ) -> tuple[Event, ...]:
     """Open or close one service for new tickets; tickets already waiting keep their place."""
     centre.service(service)
+    require_scope(centre, who, [service])
     session.execute(update(Service).where(Service.id == centre.service_ids[service]).values(intake_open=is_open))
     _audit(session, who, centre, "service_opened" if is_open else "service_closed", f"service:{service}", {}, now)
     return (QueueChanged(centre.code, (service,)),)
@@ -78,6 +89,7 @@ def set_counter_services(
             chosen.append(service)
     counter = store.counter(session, centre.counter_id(code))
     before = counter_services(centre, counter)
+    require_scope(centre, who, [*before, *chosen])
     default = list(configured.services) if configured else []
     override = None if not chosen or chosen == default else chosen
     counter = store.update_counter(session, counter, services_override=override, changed_at=now)
@@ -99,6 +111,8 @@ def move_ticket(
     if ticket.status != rules.Status.WAITING:
         raise Conflict("invalid_transition", action="transfer", status=ticket.status)
     old_service = centre.service_code(ticket.service_id)
+    centre.service(service)
+    require_scope(centre, who, [old_service, service])
     ticket, events = transfer_ticket(session, centre, ticket, service, note, Actor(who.user_id, "supervisor"), now)
     _audit(session, who, centre, "ticket_moved", f"ticket:{ticket.number}", {"from": old_service, "to": service}, now)
     return ticket, events

@@ -29,6 +29,7 @@ class UserRow:
     username: str
     role: str
     centre_id: int | None
+    bodies: list[str] | None
     active: bool
     two_step: bool
     must_change_password: bool
@@ -44,7 +45,17 @@ def listing(session: Session) -> list[UserRow]:
     )
     rows = session.execute(select(User, last.c.at).outerjoin(last, last.c.user_id == User.id).order_by(User.username))
     return [
-        UserRow(u.id, u.username, u.role, u.centre_id, u.active, u.totp_secret is not None, u.must_change_password, at)
+        UserRow(
+            u.id,
+            u.username,
+            u.role,
+            u.centre_id,
+            u.bodies,
+            u.active,
+            u.totp_secret is not None,
+            u.must_change_password,
+            at,
+        )
         for u, at in rows
     ]
 
@@ -70,16 +81,35 @@ def _audit(session: Session, by: Admin, action: str, user: User, now: datetime, 
     )
 
 
+def check_bodies(role: str, bodies: list[str], known: set[str]) -> list[str] | None:
+    """A supervisor may be limited to some bodies (codes of the centre's config); nobody else is."""
+    if not bodies:
+        return None
+    if role != "supervisor":
+        raise InvalidInput("bodies_for_supervisors")
+    unknown = [b for b in bodies if b not in known]
+    if unknown:
+        raise InvalidInput("unknown_body", body=", ".join(unknown))
+    return bodies
+
+
 def add(
-    session: Session, by: Admin, username: str, role: str, centre_id: int | None, now: datetime, min_length: int
+    session: Session,
+    by: Admin,
+    username: str,
+    role: str,
+    centre_id: int | None,
+    now: datetime,
+    min_length: int,
+    bodies: list[str] | None = None,
 ) -> tuple[User, str]:
     """A new account with a generated password (shown once), to be changed at the first sign-in."""
     if role == "clerk" and centre_id is None:
         raise InvalidInput("clerk_needs_centre")
     password = accounts.generate_password()
-    user = accounts.create_user(session, username.strip(), password, role, centre_id, now, min_length)
+    user = accounts.create_user(session, username.strip(), password, role, centre_id, now, min_length, bodies)
     user.must_change_password = True
-    _audit(session, by, "user_added", user, now, role=role, centre_id=centre_id)
+    _audit(session, by, "user_added", user, now, role=role, centre_id=centre_id, bodies=bodies)
     return user, password
 
 

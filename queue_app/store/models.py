@@ -232,6 +232,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12))  # admin | supervisor | clerk
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"))  # None: every centre
+    bodies: Mapped[list[str] | None] = mapped_column(JSON)  # a supervisor limited to these bodies; None: all
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -67,13 +67,19 @@ def caller() -> StaffIdentity | DeviceIdentity | None:
     return None
 
 
-def require_staff(centre: CentreCatalog | None = None, roles: tuple[str, ...] = accounts.ROLES) -> StaffIdentity:
+def require_staff(
+    centre: CentreCatalog | None = None, roles: tuple[str, ...] = accounts.ROLES, *, centre_wide: bool = False
+) -> StaffIdentity:
+    """A member of staff with one of `roles`, of this centre; `centre_wide`: a change to the whole centre
+    (its calendar, its imports), which a supervisor of some bodies only may not make."""
     who = caller()
     if not isinstance(who, StaffIdentity):
         raise Unauthorized("login_required")
     accounts.require_role(who, *roles)
     if centre is not None and not who.may_act_in(centre.id):
         raise Forbidden("other_centre")
+    if centre_wide and who.bodies is not None:
+        raise Forbidden("centre_wide")
     return who
 
 

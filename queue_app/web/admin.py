@@ -87,12 +87,21 @@ def notice_for(result: Any, notice: str) -> dict[str, Any]:
 @staff_only("admin")
 def add_user() -> Any:
     form = request.form
-    centre = runtime().catalog.centre(form["centre"]) if form.get("centre") else None
+    catalog = runtime().catalog
+    centre = catalog.centre(form["centre"]) if form.get("centre") else None
+    centres = [centre] if centre else list(catalog.centres.values())
+    known = {b.code for c in centres for b in c.config.bodies}
+    wanted = [b.strip() for b in (form.get("bodies") or "").split(",") if b.strip()]
+    role = form.get("role", "")
+
+    def add(session: Any, now: Any, n: int) -> Any:
+        bodies = users.check_bodies(role, wanted, known)
+        return users.add(
+            session, _admin(), form.get("username", ""), role, centre.id if centre else None, now, n, bodies
+        )
+
     return _run(
-        lambda s, now, n: users.add(
-            s, _admin(), form.get("username", ""), form.get("role", ""), centre.id if centre else None, now, n
-        ),
-        gettext("%(username)s added. Give them this password; they choose their own at the first sign-in."),
+        add, gettext("%(username)s added. Give them this password; they choose their own at the first sign-in.")
     )
 
 

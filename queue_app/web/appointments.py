@@ -139,7 +139,7 @@ def import_bookings(centre: str) -> Any:
     """A supervisor or administrator uploads the day's bookings from a national platform; idempotent."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    who = require_staff(entry, roles=("admin", "supervisor"))
+    who = require_staff(entry, roles=("admin", "supervisor"), centre_wide=True)
     rows = _import_rows()
     now = utcnow()
     with rt.db.transaction() as session:

@@ -46,7 +46,7 @@ def close_days(centre: str) -> Any:
     """`{"from": "YYYY-MM-DD", "to"?: ..., "kind"?: "closure|holiday", "reason": text or {ar, en, ur}}`."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    who = require_staff(entry, roles=SUPERVISORS)
+    who = require_staff(entry, roles=SUPERVISORS, centre_wide=True)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput("invalid_json")
@@ -74,7 +74,7 @@ def reopen(centre: str, entry_id: int) -> Any:
     """Call a staff closure off: the days open again by their shifts."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    who = require_staff(entry, roles=SUPERVISORS)
+    who = require_staff(entry, roles=SUPERVISORS, centre_wide=True)
     now = utcnow()
     with rt.db.transaction() as session:
         removed = calendar_service.remove_closed_days(session, entry, entry_id)

@@ -21,8 +21,12 @@ def summary(centre: str) -> Any:
     """`?from=YYYY-MM-DD&to=YYYY-MM-DD`, dates in the centre's timezone (both included)."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    require_staff(entry, roles=("admin", "supervisor"))
+    who = require_staff(entry, roles=("admin", "supervisor"))
     args = dict(request.args)
     first, last = parse_day(field(args, "from")), parse_day(field(args, "to"))
     with rt.db.reading() as session:
-        return jsonify(reports.summary(session, entry, first, last))
+        report = reports.summary(session, entry, first, last)
+    if who.bodies is not None:  # a supervisor of some bodies reads their services only
+        mine = {s.code for body, s in entry.config.services() if who.may_manage(body.code)}
+        report["services"] = [row for row in report["services"] if row["service"] in mine]
+    return jsonify(report)

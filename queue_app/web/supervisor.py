@@ -30,7 +30,7 @@ ROLES = ("supervisor", "admin")
 
 def _supervisor(entry: CentreCatalog) -> Supervisor:
     who: StaffIdentity = staff_for_page(entry, ROLES, api=True)
-    return Supervisor(who.user_id, who.username, request.remote_addr)
+    return Supervisor(who.user_id, who.username, request.remote_addr, who.bodies)
 
 
 def _done(centre: str, events: tuple[Event, ...], notice: str) -> Any:
@@ -56,8 +56,11 @@ def page(centre: str) -> Any:
         out_of_turn = hall.out_of_turn_since(db, entry, start_of_day(entry, now))
     services = [
         {"code": s.code, "names": s.names.as_dict(), "target_wait": s.target_wait, "minutes": s.minutes}
-        for _body, s in entry.config.services()
+        for body, s in entry.config.services()
+        if who.may_manage(body.code)
     ]
+    # a supervisor of some bodies sees their services, and the counters that serve any of them
+    scope = [s["code"] for s in services] if who.bodies is not None else None
     return render_template(
         "supervisor/board.html",
         centre=entry,
@@ -65,6 +68,7 @@ def page(centre: str) -> Any:
         snapshot=snapshot,
         out_of_turn=out_of_turn,
         services=services,
+        scope=scope,
         socket_script=client_script_url(),
     )
 

@@ -129,9 +129,9 @@ class LiveServer:
         self.stop()
         self.start()
 
-    def flask(self, *args: str, stdin: str | None = None) -> str:
-        """Run a Flask CLI command against this server's database; returns its output."""
-        result = subprocess.run(
+    def flask_result(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a Flask CLI command against this server's database."""
+        return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "queue_app", *args],
             cwd=ROOT,
             env=self.env(),
@@ -140,6 +140,10 @@ class LiveServer:
             text=True,
             timeout=60,
         )
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run a Flask CLI command that must succeed; returns its output."""
+        result = self.flask_result(*args, stdin=stdin)
         assert result.returncode == 0, result.stderr + result.stdout
         return result.stdout
 

@@ -47,10 +47,15 @@
     document.getElementById("out-of-turn-none").hidden = outOfTurn.length > 0;
   }
 
+  // a supervisor of some bodies (data.scope: their services) sees only the counters serving them
+  function inScope(counter) {
+    return !data.scope || counter.services.some(function (s) { return data.scope.indexOf(s) >= 0; });
+  }
   function applySnapshot(snapshot) {
     skew = Date.parse(snapshot.at) - Date.now();
-    order = snapshot.counters.map(function (c) { return c.code; });
-    snapshot.counters.forEach(function (c) { counters[c.code] = c; });
+    var shown = snapshot.counters.filter(inScope);
+    order = shown.map(function (c) { return c.code; });
+    shown.forEach(function (c) { counters[c.code] = c; });
     applyServices(snapshot.services);
   }
   function applyServices(list) {
@@ -223,7 +228,12 @@
     },
     on: {
       hall_snapshot: function (snapshot) { applySnapshot(snapshot); render(); },
-      counter_changed: function (message) { counters[message.counter.code] = message.counter; render(); },
+      counter_changed: function (message) {
+        if (!inScope(message.counter)) return;
+        if (order.indexOf(message.counter.code) < 0) order.push(message.counter.code);
+        counters[message.counter.code] = message.counter;
+        render();
+      },
       queue_changed: function (message) { applyServices(message.services); renderServices(); },
       call_out_of_turn: function (call) { outOfTurn.unshift(call); renderOutOfTurn(); },
     },

@@ -1,4 +1,5 @@
-"""accounts and security: revocable staff sessions, password state, two-step secrets, a sealed audit trail,
+"""accounts and security: revocable staff sessions, password state, two-step secrets, supervisors limited to
+some bodies, a sealed audit trail,
 and an index of the tickets that still hold personal data (for its erasure after the retention period)
 
 Revision ID: b6f1d3a8c5e2
@@ -34,6 +35,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_staff_sessions_user_id"), "staff_sessions", ["user_id"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("password_changed_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("bodies", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
@@ -54,5 +56,6 @@ def downgrade() -> None:
         batch.drop_column("totp_secret")
         batch.drop_column("must_change_password")
         batch.drop_column("password_changed_at")
+        batch.drop_column("bodies")
     op.drop_index(op.f("ix_staff_sessions_user_id"), table_name="staff_sessions")
     op.drop_table("staff_sessions")
