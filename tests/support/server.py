@@ -188,7 +188,7 @@ class LiveServer:
         after its clock, and each only once, so take the step after the last one used (waiting for it to
         come within the window when a test signs in many times)."""
         totp = pyotp.TOTP(self.totp_keys[username])
-        step = self.totp_steps[username] + 1
+        step = max(self.totp_steps[username] + 1, totp.timecode(time.time()))  # never one already used
         while totp.timecode(time.time()) + 1 < step:
             time.sleep(1)
         self.totp_steps[username] = step
