@@ -78,7 +78,7 @@ def add_user(username: str, role: str, centre_code: str | None, bodies: str) -> 
             user_id=user.id,
             centre_id=centre_id,
             target=username,
-            detail={"role": role, "bodies": scope},
+            detail={"role": role, **({"bodies": scope} if scope else {})},
         )
     click.echo(f"user {username} ({role}) added")
     if generated:

@@ -109,7 +109,8 @@ def add(
     password = accounts.generate_password()
     user = accounts.create_user(session, username.strip(), password, role, centre_id, now, min_length, bodies)
     user.must_change_password = True
-    _audit(session, by, "user_added", user, now, role=role, centre_id=centre_id, bodies=bodies)
+    scope = {"bodies": bodies} if bodies else {}
+    _audit(session, by, "user_added", user, now, role=role, centre_id=centre_id, **scope)
     return user, password
 
 
