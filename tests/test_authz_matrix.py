@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -284,13 +285,19 @@ def connects(callers: Callers, name: str, namespace: str) -> bool:
 
 
 def test_each_caller_may_open_only_its_namespaces(callers: Callers) -> None:
-    wrong = []
-    for namespace, allowed in NAMESPACE_RULES.items():
-        if allowed == {"public"}:
-            continue  # /track: the tracking code is the credential (tests/test_realtime.py)
-        for name in CALLERS:
-            if namespace == "/print" and name == "kiosk":
-                continue  # accepted only for a kiosk whose printer is a print agent (tests/test_print_agent.py)
-            if connects(callers, name, namespace) != (name in allowed):
-                wrong.append(f"{namespace} as {name}")
+    cases = [
+        (namespace, name)
+        for namespace, allowed in NAMESPACE_RULES.items()
+        if allowed != {"public"}  # /track: the tracking code is the credential (tests/test_realtime.py)
+        for name in CALLERS
+        # /print accepts only a kiosk whose printer is a print agent (tests/test_print_agent.py)
+        if not (namespace == "/print" and name == "kiosk")
+    ]
+    with ThreadPoolExecutor(len(cases)) as pool:  # each client takes a few seconds to wind down
+        outcomes = list(pool.map(lambda case: connects(callers, case[1], case[0]), cases))
+    wrong = [
+        f"{namespace} as {name}"
+        for (namespace, name), connected in zip(cases, outcomes, strict=True)
+        if connected != (name in NAMESPACE_RULES[namespace])
+    ]
     assert not wrong, "Socket.IO namespaces and their rules disagree: " + ", ".join(wrong)
