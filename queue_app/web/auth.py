@@ -177,24 +177,20 @@ def logout() -> Any:
 
 
 #: what a staff member who must first change their password or enrol two-step verification may reach
-READY_EXEMPT = {
-    "account.page",
-    "account.password",
-    "account.two_step",
-    "account.two_step_submit",
-    "auth.logout",
-    "static",
-    "display.font",
-}
+READY_EXEMPT = {"account.page", "account.password", "account.two_step", "account.two_step_submit", "auth.logout"}
+
+
+#: files a page loads (styles, scripts, fonts, sounds): they carry no rule of their own
+ASSETS = {"static", "display.static", "display.font", "display.chime", "kiosk.font", "home.favicon"}
 
 
 def require_account_ready() -> Any:
     """Before every request: a signed-in staff member with a reset password or a missing two-step
     enrolment reaches only their account page (pages redirect, the API answers 403)."""
+    if request.endpoint in READY_EXEMPT or request.endpoint in ASSETS:
+        return None  # before current_user: an asset needs no session lookup
     user = current_user
     if not getattr(user, "is_authenticated", False) or not (user.must_change_password or user.must_enrol):
-        return None
-    if request.endpoint in READY_EXEMPT:
         return None
     code = "two_step_enrolment_required" if user.must_enrol else "password_change_required"
     if request.path.startswith("/api/"):
