@@ -55,16 +55,7 @@ def pair(session: Session, by: Admin, centre: CentreCatalog, kind: str, code: st
     if known is None:
         raise InvalidInput("unknown_device", device=code)
     token = accounts.pair_device(session, centre.id, kind, code, now)
-    audit.record(
-        session,
-        "device_paired",
-        by.username,
-        now,
-        user_id=by.user_id,
-        centre_id=centre.id,
-        target=f"{kind}:{code}",
-        ip=by.ip,
-    )
+    _audit(session, by, centre, "device_paired", f"{kind}:{code}", now)
     return token
 
 
@@ -75,16 +66,11 @@ def unpair(session: Session, by: Admin, centre: CentreCatalog, kind: str, code: 
     ).rowcount  # type: ignore[attr-defined]
     if not gone:
         raise NotFound("not_found")
-    audit.record(
-        session,
-        "device_unpaired",
-        by.username,
-        now,
-        user_id=by.user_id,
-        centre_id=centre.id,
-        target=f"{kind}:{code}",
-        ip=by.ip,
-    )
+    _audit(session, by, centre, "device_unpaired", f"{kind}:{code}", now)
+
+
+def _audit(session: Session, by: Admin, centre: CentreCatalog, action: str, target: str, now: datetime) -> None:
+    audit.record(session, action, by.username, now, user_id=by.user_id, centre_id=centre.id, target=target, ip=by.ip)
 
 
 def seen(session: Session, device_id: int, last_seen_at: datetime | None, now: datetime) -> None:

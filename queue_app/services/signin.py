@@ -167,14 +167,17 @@ def check_code(
 ) -> bool:
     """Check a two-step code (or an unused recovery code, which is then spent); throttled like passwords.
     Returns True when a recovery code was used."""
-    with db.transaction() as session:
+    with db.reading() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise Unauthorized("bad_credentials")
         username = user.username
-        wait = throttle.wait_seconds(username, ip)
-        if wait:
-            raise TooManyAttempts(minutes=max(1, math.ceil(wait / 60)), retry_after=wait)
+    wait = throttle.wait_seconds(username, ip)  # Redis, outside any transaction
+    if wait:
+        raise TooManyAttempts(minutes=max(1, math.ceil(wait / 60)), retry_after=wait)
+    with db.transaction() as session:
+        user = session.get(User, user_id)
+        assert user is not None
         verdict = two_step.verify(user, code, now)
     if verdict is None:
         _failed(db, throttle, username, via, ip, now, "login_code_failed")
@@ -227,7 +230,6 @@ def open_signed_in(
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise Unauthorized("bad_credentials")
-        throttle.succeeded(user.username)
         key, row = sessions.open_session(session, user, via, ip, now, rules)
         audit.record(
             session,
@@ -239,10 +241,12 @@ def open_signed_in(
             detail={"via": via, **(detail or {})},
             ip=ip,
         )
-        return SignedIn(
+        done = SignedIn(
             identity_of(user),
             key,
             row.ends_at,
             bool(user.must_change_password),
             user.totp_secret is None and user.role in rules.two_step_roles,
         )
+    throttle.succeeded(done.identity.username)  # Redis, after the commit: no write lock held across it
+    return done

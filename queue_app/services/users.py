@@ -188,17 +188,8 @@ def password_hash_of(session: Session, user_id: int) -> str | None:
 
 
 def _own(session: Session, user: User, action: str, now: datetime, ip: str | None, **detail: object) -> None:
-    audit.record(
-        session,
-        action,
-        user.username,
-        now,
-        user_id=user.id,
-        centre_id=user.centre_id,
-        target=f"user:{user.username}",
-        detail=dict(detail) or None,
-        ip=ip,
-    )
+    """A change to one's own account: audited like an administrator's, with the user as the actor."""
+    _audit(session, Admin(user.id, user.username, ip), action, user, now, **detail)
 
 
 def change_own_password(
