@@ -44,6 +44,8 @@ translations: $(MO_FILES) ## Compile the translation catalogues
 run: apt-run $(VENV)/.installed translations ## Serve the hall on http://$(HOST):$(PORT) (SQLite, one process)
 	$(PY) run.py --config $(CONFIG) --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers: a test file stays on one worker (its module-scoped servers are shared)
+WORKERS ?= 2
 PROCESSES ?= 2
 cluster: apt-run $(VENV)/.installed translations ## PROCESSES server processes behind nginx on $(PORT) (PostgreSQL + Redis)
 	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
@@ -65,7 +67,7 @@ pytest: apt-test $(VENV)/.installed translations ## Run the test suite (PostgreS
 	  export TABOUR_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres; fi; \
 	if [ -z "$${TABOUR_TEST_REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
 	  export TABOUR_TEST_REDIS_URL=redis://127.0.0.1:6379/15; fi; \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## Lint, type-check and run every test
 
