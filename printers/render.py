@@ -8,6 +8,7 @@ printer assembles the commands, so we inherit its tested encodings instead of ha
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from escpos.constants import QR_ECLEVEL_M
@@ -56,7 +57,8 @@ class _TicketWriter:
             self.printer.image(image, impl="bitImageRaster", center=False)
 
     def line(self, text: str, *, bold: bool = False, size: int | None = None, language: str = "en") -> None:
-        """Print ``text`` natively when the printer's code page can hold it, else as a raster."""
+        """Print ``text`` natively when the printer's code page can hold it (wrapped at whole words to the
+        paper's width), else as a raster."""
         if not text:
             return
         if has_rtl(text) or not _native_ok(text):
@@ -64,7 +66,8 @@ class _TicketWriter:
             return
         if bold:
             self.printer.set(bold=True)
-        self.printer.textln(text)
+        for part in textwrap.wrap(text, self.layout.rule_chars) or [text]:  # whole words on narrow paper
+            self.printer.textln(part)
         if bold:
             self.printer.set(bold=False)
 
@@ -112,13 +115,21 @@ def render_ticket(
     p.textln(printout.number)
     p.set(normal_textsize=True, bold=False)
 
-    out.raster(printout.people_ahead_label_ar, layout.small_px)
+    out.raster(f"{printout.people_ahead_label_ar}: {printout.people_ahead}", layout.small_px)
     out.line(f"{printout.people_ahead_label_en}: {printout.people_ahead}", bold=True)
     out.raster(f"{printout.eta_label_ar}: {printout.eta_text_ar}", layout.small_px)
     out.line(f"{printout.eta_label_en}: {printout.eta_text_en}")
     if printout.transactions is not None:
-        out.raster(printout.transactions_label_ar, layout.small_px)
+        out.raster(f"{printout.transactions_label_ar}: {printout.transactions}", layout.small_px)
         out.line(f"{printout.transactions_label_en}: {printout.transactions}")
+    if printout.legs_ar or printout.legs_en:
+        out.rule()
+        out.raster(printout.legs_label_ar, layout.small_px, weight=600)
+        out.line(printout.legs_label_en, bold=True)
+        for leg_ar, leg_en in zip(printout.legs_ar, printout.legs_en, strict=True):
+            out.raster(leg_ar, layout.small_px)
+            out.line(leg_en)
+        out.rule()
     for extra in printout.extra_lines:
         out.raster(extra, layout.small_px, language=printout.extra_language)
 

@@ -39,3 +39,8 @@ class TicketPrintout:
     eta_label_en: str = "Estimated wait"
     transactions_label_ar: str = "عدد المعاملات"
     transactions_label_en: str = "Transactions"
+    # a family visit: every service of it, one line per service in each language (final text)
+    legs_ar: tuple[str, ...] = ()
+    legs_en: tuple[str, ...] = ()
+    legs_label_ar: str = "خدماتك، عند كاونتر واحد في كل مرة"
+    legs_label_en: str = "Your services, one counter at a time"

@@ -37,7 +37,7 @@ def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServe
     url = f"{live_server.url}/api/v1/centres/test/tickets"
     kiosk = live_server.device("kiosk", "k1")
     cases = [
-        ({"service": "traffic", "transactions": 7}, 400, "invalid_transactions"),
+        ({"service": "traffic", "transactions": 11}, 400, "invalid_transactions"),
         ({"service": "nope"}, 404, "unknown_service"),
         ({"service": "traffic", "civil_id": "12"}, 400, "invalid_civil_id"),
         ({}, 400, "missing_field"),
@@ -47,13 +47,13 @@ def test_errors_are_json_with_stable_codes_and_translated(live_server: LiveServe
         assert response.status_code == status, response.text
         assert response.json()["error"]["code"] == code
     arabic = requests.post(
-        url, json={"service": "traffic", "transactions": 7}, headers={**kiosk, "Accept-Language": "ar"}
+        url, json={"service": "traffic", "transactions": 11}, headers={**kiosk, "Accept-Language": "ar"}
     )
     assert arabic.json()["error"]["code"] == "invalid_transactions"
     english = requests.post(
-        url, json={"service": "traffic", "transactions": 7}, headers={**kiosk, "Accept-Language": "en"}
+        url, json={"service": "traffic", "transactions": 11}, headers={**kiosk, "Accept-Language": "en"}
     )
-    assert english.json()["error"]["message"] == "The number of transactions must be between 1 and 5."
+    assert english.json()["error"]["message"] == "The number of transactions must be between 1 and 10."
     assert arabic.json()["error"]["message"] != english.json()["error"]["message"]  # the catalogue is compiled
     assert any("\u0600" <= ch <= "\u06ff" for ch in arabic.json()["error"]["message"])
     assert requests.post(url, json={"service": "traffic"}).json()["error"]["code"] == "login_required"

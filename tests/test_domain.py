@@ -84,16 +84,16 @@ def test_tracking_code_has_at_least_64_random_bits() -> None:
 # --- input checks ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [1, 2, 5])
+@pytest.mark.parametrize("value", [1, 2, 10])
 def test_transactions_in_range(value: int) -> None:
-    assert rules.check_transactions(value) == value
+    assert rules.check_transactions(value, 10) == value
 
 
-@pytest.mark.parametrize("value", [0, 6, -1, True, "2", 2.0, None])
+@pytest.mark.parametrize("value", [0, 11, -1, True, "2", 2.0, None])
 def test_transactions_out_of_range(value: object) -> None:
     with pytest.raises(InvalidInput) as refused:
-        rules.check_transactions(value)
-    assert refused.value.code == "invalid_transactions" and refused.value.params == {"maximum": 5}
+        rules.check_transactions(value, 10)
+    assert refused.value.code == "invalid_transactions" and refused.value.params == {"maximum": 10}
 
 
 def test_civil_id() -> None:

@@ -80,6 +80,7 @@ class CounterFacts:
     recalls: int = 0
     max_recalls: int = 0
     parked: int = 0  # tickets parked at this counter
+    pending_legs: int = 0  # legs of the current ticket's visit still to come
 
 
 # Every clerk action by its URL name. The console enables a button iff its action is allowed now.
@@ -91,6 +92,8 @@ ACTIONS = (
     "complete",
     "no-show",
     "transfer",
+    "add-leg",
+    "end-visit",
     "park",
     "unpark",
     "requeue",
@@ -113,7 +116,9 @@ def allowed_actions(facts: CounterFacts) -> list[str]:
     if called:
         allowed += ["start", "no-show"]
     if at_counter:
-        allowed += ["complete", "transfer", "park"]
+        allowed += ["complete", "transfer", "park", "add-leg"]
+    if at_counter and facts.pending_legs:
+        allowed.append("end-visit")
     if facts.parked:
         allowed.append("unpark")
     if not at_counter:

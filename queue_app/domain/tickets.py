@@ -37,6 +37,7 @@ class EventKind(StrEnum):
     EXPIRED = "expired"
     DUE = "due"  # a visitor who joined from home is told to come now; their place is held from here
     CLOSED = "closed"
+    NEXT_LEG = "next_leg"  # a family visit's leg was done and the ticket joined its next leg's queue
 
 
 class PriorityClass(StrEnum):
@@ -97,7 +98,6 @@ def check_call_reason(value: object) -> str:
     return str(value)
 
 
-MAX_TRANSACTIONS = 5
 CIVIL_ID = re.compile(r"[0-9]{12}")  # matched whole (fullmatch), after ascii_digits
 _ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -132,9 +132,10 @@ def new_tracking_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-def check_transactions(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TRANSACTIONS:
-        raise InvalidInput("invalid_transactions", maximum=MAX_TRANSACTIONS)
+def check_transactions(value: object, maximum: int) -> int:
+    """Transactions of one service (one leg of a visit): 1 to the centre's maximum (`visits:`)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+        raise InvalidInput("invalid_transactions", maximum=maximum)
     return value
 
 

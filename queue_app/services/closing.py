@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import Closing, as_utc, local_time
 from ..domain.tickets import EventKind
 from ..store import tickets as tickets_store
+from ..store.tickets import record_event
 from .calendar import calendar_of
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
-from .tickets import record_event
 
 
 def closing_cutoff(session: Session, centre: CentreCatalog, now: datetime) -> datetime:

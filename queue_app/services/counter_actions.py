@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from ..domain.counters import ACTIONS as ACTION_NAMES
 from ..domain.counters import Actor
 from ..domain.errors import InvalidInput
-from . import counters, presence, returning
+from ..domain.tickets import check_transactions
+from ..domain.visits import LegRequest, check_relation
+from . import counter_visits, counters, presence, returning
 from .catalog import CentreCatalog
 from .counters import CounterResult
 
@@ -28,6 +30,17 @@ def _required(fields: Mapping[str, Any], name: str) -> str:
 def _optional(fields: Mapping[str, Any], name: str) -> str | None:
     value = fields.get(name)
     return str(value) if value not in (None, "") else None
+
+
+def _leg(centre: CentreCatalog, fields: Mapping[str, Any]) -> LegRequest:
+    """A leg from a form or JSON body: service, transactions (default 1), for whom (optional)."""
+    raw = fields.get("transactions") or 1
+    transactions = int(raw) if isinstance(raw, (int, str)) and str(raw).isdigit() else raw
+    return LegRequest(
+        _required(fields, "service"),
+        check_transactions(transactions, centre.config.visits.max_transactions),
+        check_relation(fields.get("for")),
+    )
 
 
 CounterAction = Callable[[Session, CentreCatalog, str, Actor, datetime, Mapping[str, Any]], CounterResult]
@@ -46,6 +59,8 @@ ACTIONS: dict[str, CounterAction] = {
     "transfer": lambda s, c, k, a, now, f: counters.transfer(
         s, c, k, _required(f, "service"), _optional(f, "note"), a, now
     ),
+    "add-leg": lambda s, c, k, a, now, f: counter_visits.add_leg(s, c, k, _leg(c, f), a, now),
+    "end-visit": lambda s, c, k, a, now, f: counter_visits.end_visit(s, c, k, a, now),
     "park": lambda s, c, k, a, now, f: returning.park(s, c, k, _optional(f, "note"), a, now),
     "unpark": lambda s, c, k, a, now, f: returning.unpark(s, c, k, _required(f, "number"), a, now),
     "requeue": lambda s, c, k, a, now, f: returning.requeue(s, c, k, _required(f, "number"), a, now),

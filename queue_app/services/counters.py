@@ -23,11 +23,12 @@ from ..domain.tickets import AT_COUNTER, EventKind, Status
 from ..store import counters as store
 from ..store import tickets as tickets_store
 from ..store.records import CounterRecord, TicketRecord
-from . import audit
+from ..store.tickets import record_event
+from . import audit, visits
 from .catalog import CentreCatalog
 from .events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from .queue_state import counter_services
-from .tickets import cancel_ticket, record_event
+from .tickets import cancel_ticket
 
 __all__ = ["Actor", "CounterResult"]
 
@@ -95,6 +96,8 @@ def finish_current(
     ticket = store.finish(session, counter.current_ticket_id, Status.DONE, now)
     if ticket is None:
         return []
+    if ticket.legs > 1 and (next_leg := visits.leg_done(session, centre, ticket, counter.id, actor.user_id, now)):
+        return list(next_leg[1])  # the visitor goes on to their next leg's queue
     record_event(session, ticket, EventKind.DONE, now, counter.id, actor.user_id, {"auto": True})
     return [ticket_changed(centre, ticket)]
 
@@ -256,6 +259,12 @@ def _close_current(
     ticket = store.finish(session, current.id, rules.next_status(current.status, action), now)
     if ticket is None:
         raise Conflict("no_current_ticket")
+    if ticket.legs > 1 and ticket.status == Status.DONE:
+        next_leg = visits.leg_done(session, centre, ticket, counter.id, actor.user_id, now)
+        if next_leg is not None:  # the visitor goes on to their next leg's queue
+            counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
+            moved, events = next_leg
+            return CounterResult(counter, moved, (*events, counter_changed(session, centre, counter, None)))
     record_event(session, ticket, EventKind(ticket.status), now, counter.id, actor.user_id)
     counter = store.save_counter(session, counter, now, CounterStatus.IDLE, None)
     return CounterResult(
@@ -323,6 +332,7 @@ def transfer_ticket(
     )
     if moved is None:
         raise Conflict("invalid_transition", action="transfer", status=ticket.status)
+    visits.leg_moved(session, moved, moved.service_id)
     detail = {"from": old_service, "to": service, "note": note}
     record_event(session, moved, EventKind.TRANSFERRED, now, counter_id, actor.user_id, detail)
     return moved, (ticket_changed(centre, moved), QueueChanged(centre.code, (old_service, service)))

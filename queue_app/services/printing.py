@@ -39,6 +39,7 @@ from ..domain.calendar import local_time
 from ..domain.eta import Estimate
 from ..settings import Printer
 from ..store import models
+from ..store import visits as visits_store
 from ..store.database import Database, utcnow
 from .catalog import Catalog, CentreCatalog
 from .print_store import RENDERING, SqlJobStore, reserve_job
@@ -69,6 +70,8 @@ class PrintTexts:
     transactions: str
     priority: Mapping[str, str]  # elderly / disabled -> label
     footer: str
+    legs: str = "Your services, one counter at a time"
+    relations: Mapping[str, str] = field(default_factory=dict)  # a leg's "for whom" -> word
 
 
 def printout_for(
@@ -98,6 +101,9 @@ def printout_for(
             f"{ur.people_ahead}: {position}",
             f"{ur.eta}: {ur.eta_range % {'low': eta.low, 'high': eta.high}}",
         )
+    plan = visit_lines(session, centre, ticket_id, texts) if ticket.legs > 1 else {}
+    if ticket.lang == "ur" and plan:
+        extra += (ur.legs, *plan["ur"])
     priority = ticket.priority if ticket.priority in ar.priority else None
     issued = local_time(ticket.issued_at, centre.config.tz)
     return TicketPrintout(
@@ -126,7 +132,30 @@ def printout_for(
         eta_label_en=en.eta,
         transactions_label_ar=ar.transactions,
         transactions_label_en=en.transactions,
+        legs_ar=tuple(plan.get("ar", ())),
+        legs_en=tuple(plan.get("en", ())),
+        legs_label_ar=ar.legs,
+        legs_label_en=en.legs,
     )
+
+
+def visit_lines(
+    session: Session, centre: CentreCatalog, ticket_id: int, texts: Callable[[str], PrintTexts]
+) -> dict[str, list[str]]:
+    """Per language, one line per leg of a family visit: "1. Interior — Residency renewal ×2 (Child)"."""
+    legs = visits_store.legs_of(session, ticket_id)
+    lines: dict[str, list[str]] = {}
+    for lang in ("ar", "en", "ur"):
+        words = texts(lang)
+        lines[lang] = []
+        for number, leg in enumerate(legs, start=1):
+            code = centre.service_code(leg.service_id)
+            body = centre.config.body_of(code)
+            where = f"{body.names.get(lang)} — " if body else ""
+            who = f" ({words.relations[leg.relation]})" if leg.relation and leg.relation in words.relations else ""
+            service = centre.service(code).names.get(lang)
+            lines[lang].append(f"{number}. {where}{service} ×{leg.transactions}{who}")
+    return lines
 
 
 # -- the job store -------------------------------------------------------------------------------

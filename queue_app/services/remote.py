@@ -20,10 +20,11 @@ from ..domain import tickets as rules
 from ..domain.errors import Conflict, InvalidInput, LimitReached
 from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
+from ..store.tickets import record_event
 from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .queue_state import ticket_estimate
-from .tickets import IssuedTicket, TicketRequest, issue_ticket, record_event
+from .tickets import IssuedTicket, TicketRequest, issue_ticket
 
 PHONE = re.compile(r"\+?[0-9]{7,15}")  # matched whole, after rules.ascii_digits
 

@@ -13,6 +13,7 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.tickets import AT_COUNTER, EventKind, Status
 from ..store import counters as store
 from ..store import tickets as tickets_store
+from ..store.tickets import record_event
 from .catalog import CentreCatalog
 from .closing import closing_cutoff
 from .counters import (
@@ -25,7 +26,6 @@ from .counters import (
     ticket_changed,
 )
 from .events import QueueChanged, TicketCalled
-from .tickets import record_event
 
 
 def park(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,9 +12,10 @@ from ..domain import tickets as rules
 from ..domain.calendar import local_time, numbering_period
 from ..domain.errors import Conflict, IntakeClosed, NotFound
 from ..domain.eta import Estimate
+from ..domain.visits import LegRequest
 from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
-from . import audit
+from . import audit, visits
 from .calendar import calendar_of
 from .catalog import CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
@@ -33,6 +33,7 @@ class TicketRequest:
     source: str = "kiosk"
     client_ip: str | None = None
     issued_by: str | None = None  # the kiosk ("kiosk:k1") or member of staff, as the audit trail names them
+    legs: tuple[LegRequest, ...] = ()  # a family visit (two legs or more); else `service` and `transactions`
 
 
 @dataclass(frozen=True)
@@ -52,43 +53,6 @@ def next_sequence(session: Session, service_id: int, period: str) -> int:
     return last
 
 
-class TicketRef(Protocol):
-    """What an event row needs of its ticket: an ORM `Ticket` and a `TicketRecord` both have it."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def centre_id(self) -> int: ...
-    @property
-    def service_id(self) -> int: ...
-
-
-def record_event(
-    session: Session,
-    ticket: TicketRef,
-    kind: str,
-    at: datetime,
-    counter_id: int | None = None,
-    user_id: int | None = None,
-    detail: Mapping[str, object] | None = None,
-) -> None:
-    """Store one transition of a ticket (its new state already written): every transition goes through
-    here, and the stored events are what reports read and what the notification outbox sends."""
-    tickets_store.insert_event(
-        session,
-        {
-            "ticket_id": ticket.id,
-            "centre_id": ticket.centre_id,
-            "service_id": ticket.service_id,
-            "kind": kind,
-            "at": at,
-            "counter_id": counter_id,
-            "user_id": user_id,
-            "detail": dict(detail) if detail is not None else None,
-        },
-    )
-
-
 def issue_ticket(
     session: Session,
     centre: CentreCatalog,
@@ -99,18 +63,23 @@ def issue_ticket(
     """Check intake, take the next number, store the ticket and its `issued` event. `appointment_at`: the
     check-in of a booked visit, whose ticket is of class `appointment` and joins at its slot's start. An
     appointment-only service takes walk-ins of the priority classes only (the ministries exempt them)."""
-    service_config = centre.service(request.service)
+    legs = request.legs if len(request.legs) > 1 else ()
+    first = request.legs[0] if len(request.legs) == 1 else LegRequest(request.service, request.transactions)
     priority = rules.check_priority(request.priority)
+    if legs:
+        visits.check_services(centre, session, legs, priority)
+        first = legs[visits.first_leg(session, centre, legs, priority, now)]
+    service_config = centre.service(first.service)
     if appointment_at is not None:
         priority = rules.PriorityClass.APPOINTMENT
     elif service_config.appointments.only and priority == rules.PriorityClass.NONE:
         raise IntakeClosed("appointment_only")
-    transactions = rules.check_transactions(request.transactions)
+    transactions = rules.check_transactions(first.transactions, centre.config.visits.max_transactions)
     civil_id = rules.check_civil_id(request.civil_id)
     local = local_time(now, centre.config.tz)
     calendar = calendar_of(session, centre, now)
     calendar.check_intake(local)
-    service_id = centre.service_ids[request.service]
+    service_id = centre.service_ids[first.service]
     period = numbering_period(calendar, local, centre.config.numbering)
     sequence = next_sequence(session, service_id, period)
     if sequence > service_config.daily_cap:
@@ -138,8 +107,11 @@ def issue_ticket(
         "needs_check_in": needs_check_in,
         "hold_until": None,  # a remote ticket's hold starts when it is due (services/remote.py)
         "client_ip": request.client_ip,
+        "legs": max(1, len(legs)),
     }
     ticket = TicketRecord(id=tickets_store.insert_ticket(session, values), **values)
+    if legs:
+        visits.store_legs(session, centre, ticket.id, legs, legs.index(first), now)
     ahead = None
     if priority.value == "none":  # at the end of the queue: everyone else waiting is ahead
         waiting, waiting_transactions = everyone_waiting(session, service_id)
@@ -147,7 +119,7 @@ def issue_ticket(
     position, eta = ticket_estimate(session, centre, ticket, now, ahead)
     # the promise is kept with the event: reports compare the wait shown with the wait that came
     detail = {"source": request.source, "eta": [eta.low, eta.high]}
-    record_event(session, ticket, rules.EventKind.ISSUED, now, detail=detail)
+    tickets_store.record_event(session, ticket, rules.EventKind.ISSUED, now, detail=detail)
     if priority in (rules.PriorityClass.ELDERLY, rules.PriorityClass.DISABLED):
         # served ahead of others on the visitor's word: the trail keeps who issued it (the ministry audits these)
         audit.record(
@@ -157,11 +129,11 @@ def issue_ticket(
             now,
             centre_id=centre.id,
             target=f"ticket:{ticket.number}",
-            detail={"priority": priority.value, "service": request.service},
+            detail={"priority": priority.value, "service": first.service},
             ip=request.client_ip,
         )
     # no TicketChanged: nobody can follow a ticket that did not exist before this commit
-    events: tuple[Event, ...] = (QueueChanged(centre.code, (request.service,), reordered=priority.value != "none"),)
+    events: tuple[Event, ...] = (QueueChanged(centre.code, (first.service,), reordered=priority.value != "none"),)
     return IssuedTicket(ticket, position, eta, events)
 
 
@@ -182,7 +154,7 @@ def cancel_ticket(
     )
     if cancelled is None:
         raise Conflict("invalid_transition", action="cancel", status=ticket.status)
-    record_event(session, cancelled, rules.EventKind.CANCELLED, now)
+    tickets_store.record_event(session, cancelled, rules.EventKind.CANCELLED, now)
     service = centre.service_code(cancelled.service_id)
     return cancelled, (
         TicketChanged(centre.code, cancelled.id, cancelled.tracking_code, cancelled.status),

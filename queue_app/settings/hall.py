@@ -49,6 +49,15 @@ class CounterRules(Strict):
     requeue_place: Literal["front", "original"] = "original"  # where: the queue's front, or their own time
 
 
+class Visits(Strict):
+    """A visit's legs (docs/visits.md): one ticket for several services, for the visitor and their family."""
+
+    max_legs: int = Field(8, ge=1, le=20)
+    max_transactions: int = Field(10, ge=1, le=50)  # per leg (a single-service ticket is one leg)
+    plan: Literal["shortest_wait", "as_given"] = "shortest_wait"  # the next leg: the planner's, or the visitor's order
+    replan_minutes: int = Field(5, ge=1, le=120)  # a waiting visit moves to another leg that is this much shorter
+
+
 class Zone(Strict):
     code: Code
     names: Names
@@ -156,6 +165,7 @@ class Centre(Strict):
     priority: Priority = Priority()
     remote: Remote = Remote()
     counter_rules: CounterRules = CounterRules()
+    visits: Visits = Visits()
     zones: list[Zone] = Field(min_length=1)
     bodies: list[Body] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)

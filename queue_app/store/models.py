@@ -163,9 +163,31 @@ class Ticket(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     hold_until: Mapped[datetime | None] = mapped_column(DateTime)
     client_ip: Mapped[str | None] = mapped_column(String(45))
+    legs: Mapped[int] = mapped_column(Integer, server_default="1")  # a family visit's legs (visit_legs rows)
 
     service: Mapped[Service] = relationship(foreign_keys=[service_id], lazy="joined")
     counter: Mapped[Counter | None] = relationship(foreign_keys=[counter_id])
+
+
+class VisitLeg(Base):
+    """One leg of a family visit: a service, its transactions, for whom, and its own times once done.
+    Only tickets of two legs or more have rows here (a single-service ticket is its own leg); the ticket
+    is the visitor's place in the hall, and `status` says which leg it is on (domain/visits.py)."""
+
+    __tablename__ = "visit_legs"
+    __table_args__ = (UniqueConstraint("ticket_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    position: Mapped[int] = mapped_column(Integer)  # in the order the visitor gave (or the clerk added)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    transactions: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str | None] = mapped_column(String(8))  # domain.visits.Relation
+    status: Mapped[str] = mapped_column(String(8))  # domain.visits.LegStatus
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it joined its queue
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
 
 
 class Appointment(Base):

@@ -41,6 +41,25 @@ class TicketRecord:
     checked_in_at: datetime | None = None
     requeues: int = 0
     parked_at: datetime | None = None
+    legs: int = 1  # a family visit's legs (LegRecord); 1: a single-service ticket
+
+
+@dataclass(frozen=True)
+class LegRecord:
+    """One leg of a family visit (store/visits.py)."""
+
+    id: int
+    ticket_id: int
+    position: int
+    service_id: int
+    transactions: int
+    relation: str | None
+    status: str
+    queued_at: datetime | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counter_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ counter or process changed since it was read is refused, never overwritten). Pla
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Integer, String, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -129,9 +129,41 @@ def insert_ticket(session: Session, values: dict[str, Any]) -> int:
     return int(_INSERT_TICKET.execute(session, values).scalar_one())
 
 
-def insert_event(session: Session, values: dict[str, Any]) -> None:
-    """Store one `ticket_events` row."""
-    _INSERT_EVENT.execute(session, values)
+class TicketRef(Protocol):
+    """What an event row needs of its ticket: an ORM `Ticket` and a `TicketRecord` both have it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def centre_id(self) -> int: ...
+    @property
+    def service_id(self) -> int: ...
+
+
+def record_event(
+    session: Session,
+    ticket: TicketRef,
+    kind: str,
+    at: datetime,
+    counter_id: int | None = None,
+    user_id: int | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    """Store one transition of a ticket (its new state already written): every transition goes through
+    here, and the stored events are what reports read and what the notification outbox sends."""
+    _INSERT_EVENT.execute(
+        session,
+        {
+            "ticket_id": ticket.id,
+            "centre_id": ticket.centre_id,
+            "service_id": ticket.service_id,
+            "kind": kind,
+            "at": at,
+            "counter_id": counter_id,
+            "user_id": user_id,
+            "detail": dict(detail) if detail is not None else None,
+        },
+    )
 
 
 def issued_in_period(session: Session, centre_id: int, period: str) -> int:

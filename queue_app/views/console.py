@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import local_time
 from ..domain.counters import CounterFacts, CounterStatus, allowed_actions
 from ..domain.tickets import AT_COUNTER, CALL_REASONS, Status
+from ..domain.visits import LegStatus
+from ..services import visits
 from ..services.catalog import CentreCatalog
 from ..services.counters import username
 from ..services.queue_state import counter_services, waiting_by_service
@@ -19,6 +21,7 @@ from ..store import counters as store
 from ..store import tickets as tickets_store
 from ..store.records import TicketRecord
 from .hall import iso
+from .tickets import legs_json
 
 
 def _minutes_since(now: datetime, then: datetime | None) -> int:
@@ -36,6 +39,15 @@ def start_of_day(centre: CentreCatalog, now: datetime) -> datetime:
 def _ticket_brief(centre: CentreCatalog, ticket: TicketRecord) -> dict[str, Any]:
     code = centre.service_code(ticket.service_id)
     return {"number": ticket.number, "service": code, "service_names": centre.service(code).names.as_dict()}
+
+
+def _next_leg(session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime) -> str | None:
+    """The service the visit would go to next if this leg ended now (the planner's choice), or None."""
+    pending = [leg for leg in visits.legs_of(session, ticket) if leg.status == LegStatus.PENDING]
+    if not pending:
+        return None
+    options = [(leg.position, centre.service_code(leg.service_id)) for leg in pending]
+    return visits.choose(session, centre, options, ticket.priority, ticket.queued_at, ticket.id, now).service
 
 
 def console_state(session: Session, centre: CentreCatalog, code: str, now: datetime) -> dict[str, Any]:
@@ -56,6 +68,8 @@ def console_state(session: Session, centre: CentreCatalog, code: str, now: datet
             "waited_minutes": _minutes_since(current.called_at or now, current.queued_at),
             "note": current.note,
             "recalls": current.recalls,
+            "legs": legs_json(session, centre, current),
+            "next_leg": _next_leg(session, centre, current, now),
         }
     parked = store.parked_at_counter(session, counter.id)
     missed = store.missed_since(
@@ -68,6 +82,7 @@ def console_state(session: Session, centre: CentreCatalog, code: str, now: datet
         recalls=current.recalls if current is not None else 0,
         max_recalls=rules.max_recalls,
         parked=len(parked),
+        pending_legs=sum(leg["status"] == LegStatus.PENDING for leg in ticket["legs"]) if ticket else 0,
     )
     return {
         "centre": centre.code,

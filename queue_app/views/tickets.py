@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.calendar import local_time
 from ..domain.tickets import AT_COUNTER, Status, tracking_link
+from ..services import visits
 from ..services.catalog import CentreCatalog
 from ..services.queue_state import ticket_estimate
 from ..store.records import TicketRecord
@@ -18,6 +19,28 @@ from .hall import iso
 def local_iso(centre: CentreCatalog, moment: datetime | None) -> str | None:
     """A stored (naive UTC) moment in the centre's time, with its offset: what people read as a clock."""
     return local_time(moment, centre.config.tz).isoformat(timespec="seconds") if moment is not None else None
+
+
+def legs_json(session: Session, centre: CentreCatalog, ticket: TicketRecord) -> list[dict[str, Any]]:
+    """A visit's legs in the visitor's order (a single-service ticket: its one leg), each with its body,
+    so a page can say where to go next."""
+    result = []
+    for leg in visits.legs_of(session, ticket):
+        code = centre.service_code(leg.service_id)
+        body = centre.config.body_of(code)
+        result.append(
+            {
+                "position": leg.position,
+                "service": code,
+                "service_names": centre.service(code).names.as_dict(),
+                "body": body.code if body else None,
+                "body_names": body.names.as_dict() if body else {},
+                "transactions": leg.transactions,
+                "for": leg.relation,
+                "status": leg.status,
+            }
+        )
+    return result
 
 
 def ticket_json(
@@ -67,6 +90,7 @@ def ticket_json(
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "recalls": ticket.recalls,  # a recall calls the visitor again: their phone alerts again
+        "legs": legs_json(session, centre, ticket),
     }
     if private:
         data = {"id": ticket.id, **data, "note": ticket.note}

@@ -51,6 +51,8 @@ ACTIONS: dict[str, Any] = {
     "counter_services": _l("Counter's services changed"),
     "ticket_moved": _l("Ticket moved"),
     "ticket_transferred": _l("Ticket transferred"),
+    "visit_leg_added": _l("Service added to a visit"),
+    "visit_ended": _l("Visit ended early"),
     "call_out_of_turn": _l("Called out of turn"),
     "priority_ticket": _l("Priority ticket"),
     "ticket_reprinted": _l("Ticket reprinted"),

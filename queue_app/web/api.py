@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..domain.errors import Forbidden, InvalidInput
+from ..domain.visits import check_legs
 from ..extensions import csrf, runtime
 from ..services import accounts, audit, counter_actions, sessions, signin, tickets
 from ..services.accounts import DeviceIdentity
@@ -135,8 +136,11 @@ def issue(centre: str) -> Any:
     source = "kiosk" if isinstance(who, DeviceIdentity) else str(data.get("source") or "staff")
     if source not in ("kiosk", "staff", "appointment"):
         raise InvalidInput("invalid_input")
+    rules = entry.config.visits
+    legs = check_legs(data["legs"], rules.max_legs, rules.max_transactions) if "legs" in data else ()
     ticket_request = tickets.TicketRequest(
-        service=str(field(data, "service")),
+        service=legs[0].service if legs else str(field(data, "service")),
+        legs=legs,
         priority=data.get("priority") or "none",
         transactions=data.get("transactions", 1),
         lang=str(data.get("lang") or rt.settings.hall.server.default_language),

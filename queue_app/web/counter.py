@@ -15,6 +15,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user, logout_user
 
 from ..domain.errors import QueueError
+from ..domain.tickets import Status
 from ..extensions import runtime
 from ..services import audit, counter_actions, sessions
 from ..services.accounts import StaffIdentity
@@ -23,7 +24,7 @@ from ..services.events import Event
 from ..store.database import utcnow
 from ..views.console import console_state, counter_choices, held_by
 from .access import actor_for
-from .errors import message_for, wants_json
+from .errors import message_for, relation_words, wants_json
 from .staff_pages import client_script_url, staff_for_page
 
 bp = Blueprint("counter", __name__)
@@ -78,6 +79,7 @@ def page(centre: str) -> Any:
         state=state,
         who=who,
         transfer_to=transfer_to,
+        relations=relation_words(),
         pause_reasons=PAUSE_REASONS,
         socket_script=client_script_url(),
     )
@@ -167,12 +169,18 @@ def _notice(entry: CentreCatalog, action: str, ticket: Any) -> str | None:
     if ticket is None:
         return None
     number = ticket.number
+    service = entry.service(entry.service_code(ticket.service_id)).names.get(str(get_locale() or "ar"))
+    if action == "complete" and ticket.status == Status.WAITING:  # a family visit goes on to its next service
+        return gettext("%(number)s: served here; the visit goes on to %(service)s.", number=number, service=service)
     if action == "complete":
         return gettext("%(number)s: served.", number=number)
+    if action == "add-leg":
+        return gettext("%(number)s: a service was added to the visit.", number=number)
+    if action == "end-visit":
+        return gettext("%(number)s: the visit ends with this service.", number=number)
     if action == "no-show":
         return gettext("%(number)s: marked absent.", number=number)
     if action == "transfer":
-        service = entry.service(entry.service_code(ticket.service_id)).names.get(str(get_locale() or "ar"))
         return gettext("%(number)s: sent to %(service)s.", number=number, service=service)
     if action == "park":
         return gettext("%(number)s: parked. Call it back from the list when the visitor returns.", number=number)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain.errors import QueueError
 from ..domain.tickets import Status
+from ..domain.visits import Relation
 
 MESSAGES: dict[str, Any] = {
     "not_found": _l("Not found."),
@@ -26,6 +27,10 @@ MESSAGES: dict[str, Any] = {
     "invalid_json": _l("The request body must be a JSON object."),
     "missing_field": _l("The field '%(field)s' is required."),
     "invalid_transactions": _l("The number of transactions must be between 1 and %(maximum)s."),
+    "invalid_legs": _l("'legs' is a list of services, each with its number of transactions (at most %(maximum)s)."),
+    "too_many_legs": _l("A visit has at most %(maximum)s services."),
+    "duplicate_leg": _l("The service '%(service)s' is already in this visit for the same person."),
+    "invalid_relation": _l("'for' is one of: %(relations)s."),
     "invalid_civil_id": _l("A civil ID has exactly 12 digits."),
     "invalid_priority": _l("Priority must be none, elderly or disabled."),
     "invalid_role": _l("The role must be admin, supervisor or clerk."),
@@ -126,6 +131,20 @@ STATUS_WORDS: dict[str, Any] = {
     Status.CANCELLED: _l("cancelled"),
     Status.CLOSED: _l("closed at closing time"),
 }
+# For whom a leg of a family visit is done (domain/visits.Relation): the kiosk, console, phone and ticket.
+RELATION_WORDS: dict[str, Any] = {
+    Relation.SELF: _l("Myself"),
+    Relation.SPOUSE: _l("Spouse"),
+    Relation.CHILD: _l("Child"),
+    Relation.PARENT: _l("Parent"),
+}
+
+
+def relation_words() -> dict[str, str]:
+    """RELATION_WORDS in the reader's language, by code."""
+    return {str(code): str(word) for code, word in RELATION_WORDS.items()}
+
+
 ACTION_WORDS: dict[str, Any] = {
     "call": _l("call"),
     "recall": _l("recall"),
@@ -138,6 +157,8 @@ ACTION_WORDS: dict[str, Any] = {
     "unpark": _l("call back"),
     "requeue": _l("put back in line"),
     "check_in": _l("check in"),
+    "add_leg": _l("add a service to"),
+    "end_visit": _l("end the visit of"),
 }
 
 

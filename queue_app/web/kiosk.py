@@ -21,6 +21,7 @@ from ..services import accounts, tickets
 from ..services.accounts import Unauthorized
 from ..services.printing import PrintTexts
 from .access import DEVICE_COOKIE
+from .errors import relation_words
 from .home import PAIRING_COOKIE_DAYS
 
 bp = Blueprint("kiosk", __name__)
@@ -86,6 +87,10 @@ def _strings() -> dict[str, str]:
         "take_new": gettext("Please take a new ticket."),
         "appointment_on_time": gettext("Your appointment: you will be called at your time."),
         "appointment_late": gettext("You came after your appointment's time: you join the queue like everyone else."),
+        "basket": gettext("Your services (%(n)s)", n="{n}"),
+        "issue_all": gettext("Get one ticket for all %(n)s services", n="{n}"),
+        "remove": gettext("Remove"),
+        "visit_note": gettext("One number for all your services: you will be called to one counter at a time."),
     }
 
 
@@ -109,6 +114,7 @@ def page(centre: str, code: str) -> Any:
                 "kiosk/page.html",
                 centre=entry,
                 kiosk=kiosk,
+                relations=relation_words(),
                 token=token,
                 config={
                     "centre": entry.code,
@@ -125,6 +131,8 @@ def page(centre: str, code: str) -> Any:
                     "printWaitSeconds": PRINT_WAIT_SECONDS,
                     "printFailedSeconds": PRINT_FAILED_SECONDS,
                     "strings": _strings(),
+                    "relations": relation_words(),
+                    "maxLegs": entry.config.visits.max_legs,
                 },
             )
         )
@@ -177,4 +185,6 @@ def print_texts(lang: str) -> PrintTexts:
             transactions=gettext("Transactions"),
             priority={"elderly": gettext("Priority: elderly"), "disabled": gettext("Priority: disability")},
             footer=gettext("Scan the code to follow your turn"),
+            legs=gettext("Your services, one counter at a time"),
+            relations=relation_words(),
         )

@@ -20,6 +20,7 @@ from ..store.database import utcnow
 from ..store.records import TicketRecord
 from ..views.tickets import ticket_json
 from .api import publish
+from .errors import relation_words
 
 bp = Blueprint("track", __name__)
 
@@ -70,6 +71,7 @@ def page(tracking_code: str) -> str:
         hold_until=hold_until,
         qr=qr_svg(data["tracking_url"]) if data["needs_check_in"] else None,
         socket_io_url=socket_io_url(),
+        relation_words=relation_words(),
     )
 
 

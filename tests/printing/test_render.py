@@ -34,10 +34,13 @@ def expected_arabic_lines(t: TicketPrintout, paper: int) -> list[tuple[str, int,
         (t.centre_name_ar, layout.title_px, "ar", 600),
         (t.body_name_ar, layout.body_px, "ar", 500),
         (t.service_name_ar, layout.title_px, "ar", 600),
-        (t.people_ahead_label_ar, layout.small_px, "ar", 500),
+        (f"{t.people_ahead_label_ar}: {t.people_ahead}", layout.small_px, "ar", 500),  # the number in Arabic too
         (f"{t.eta_label_ar}: {t.eta_text_ar}", layout.small_px, "ar", 500),
-        (t.transactions_label_ar, layout.small_px, "ar", 500),
+        (f"{t.transactions_label_ar}: {t.transactions}", layout.small_px, "ar", 500),
     ]
+    if t.legs_ar:
+        lines.append((t.legs_label_ar, layout.small_px, "ar", 600))
+        lines += [(leg, layout.small_px, "ar", 500) for leg in t.legs_ar]
     lines += [(extra, layout.small_px, t.extra_language, 500) for extra in t.extra_lines]
     lines.append((t.footer_ar, layout.small_px, "ar", 500))
     return lines
@@ -70,6 +73,30 @@ def test_ticket_over_network_decodes_back(paper: int, printout: TicketPrintout, 
         assert same_pixels(raster.image, want), text
         assert raster.style.align == 1  # centred by the printer
         assert raster.image.width <= PAPER_DOTS[paper]
+
+
+def test_a_family_visit_prints_every_service_in_both_languages_whole_words_on_narrow_paper():
+    printout = make_printout(
+        legs_ar=(
+            "1. وزارة الداخلية — تجديد الإقامة ×2 (ابن)",
+            "2. الهيئة العامة للمعلومات المدنية — البطاقة المدنية ×4",
+        ),
+        legs_en=("1. Ministry of Interior — Residency renewal ×2 (Child)", "2. PACI — Civil ID ×4"),
+    )
+    for paper in (80, 58):
+        ticket = decode(render_ticket(printout, paper=paper))
+        expected = expected_arabic_lines(printout, paper)
+        assert len(ticket.rasters) == len(expected)
+        for raster, (text, size, language, weight) in zip(ticket.rasters, expected, strict=True):
+            want = rasterise_tight(text, width=PAPER_DOTS[paper], size=size, language=language, weight=weight)
+            assert same_pixels(raster.image, want), text
+        lines = [run.text.strip() for run in ticket.texts]
+        assert "2. PACI — Civil ID ×4" in lines
+        words = ticket.text.split()
+        for word in ("Residency", "renewal", "Interior", "(Child)", "services,"):
+            assert word in words  # never cut in two
+        width = LAYOUTS[paper].rule_chars
+        assert all(len(line) <= width for line in lines if line != printout.number)
 
 
 def test_no_arabic_goes_out_as_native_text(printout: TicketPrintout):

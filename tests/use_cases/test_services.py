@@ -2,100 +2,23 @@
 
 from __future__ import annotations
 
-import copy
-import shutil
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-import pytest
-import yaml
 from sqlalchemy import select, update
 
-from queue_app.domain.errors import Conflict, IntakeClosed, QueueError
-from queue_app.services import accounts, counters, presence
+from queue_app.domain.errors import Conflict, IntakeClosed
+from queue_app.services import counters, presence
 from queue_app.services.catalog import Catalog, CentreCatalog, sync_catalog
 from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
-from queue_app.settings import parse_config
 from queue_app.store import counters as counter_store
 from queue_app.store import tickets as tickets_store
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
-from queue_app.store.models import AuditEntry, Service, StaffEvent, Ticket, TicketEvent, TicketSequence, User
-from tests.support.server import SMALL_CONFIG
-
-# 06:00 UTC is 09:00 in Kuwait, a Sunday
-NOW = datetime(2026, 11, 22, 6, 0)
-
-
-def minutes(n: float) -> datetime:
-    return NOW + timedelta(minutes=n)
-
-
-def variant(database: Database, change: Callable[[dict[str, Any]], None]) -> CentreCatalog:
-    """The small config with one change, synced into the same database: the `test` centre's lookups."""
-    data = copy.deepcopy(yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8")))
-    change(data["centres"][0])
-    with database.transaction() as session:
-        return sync_catalog(session, parse_config(data)).centre("test")
-
-
-def issue(
-    database: Database, centre: CentreCatalog, service: str = "traffic", at: datetime = NOW, **extra: Any
-) -> Ticket:
-    with database.transaction() as session:
-        return issue_ticket(session, centre, TicketRequest(service=service, **extra), at).ticket
-
-
-def refused(database: Database, action: Callable[..., Any], *args: Any) -> QueueError:
-    with pytest.raises(QueueError) as error, database.transaction() as session:
-        action(session, *args)
-    return error.value
-
-
-def act(database: Database, action: Callable[..., counters.CounterResult], *args: Any) -> Ticket | None:
-    with database.transaction() as session:
-        return action(session, *args).ticket
-
-
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated empty SQLite file per module; each test gets a copy (migrating takes ~0.5 s)."""
-    template = tmp_path_factory.mktemp("template") / "tabour.db"
-    upgrade(f"sqlite:///{template}")
-    return template
-
-
-@pytest.fixture
-def database(migrated_template: Path, tmp_path: Path) -> Iterator[Database]:
-    """Overrides conftest's `database`: the same real SQLite file, copied from the migrated template."""
-    path = tmp_path / "tabour.db"
-    shutil.copyfile(migrated_template, path)
-    db = Database(f"sqlite:///{path}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def centre(catalog: Catalog) -> CentreCatalog:
-    return catalog.centre("test")
-
-
-@pytest.fixture
-def clerk(database: Database, centre: CentreCatalog) -> Actor:
-    """The one acting in these use-case tests: a supervisor of the centre, who may work every counter. Each
-    counter is signed in by a clerk of its own first (the ownership rule has tests of its own)."""
-    with database.transaction() as session:
-        for code in centre.counter_ids:
-            desk = User(username=f"desk-{code}", password_hash="-", role="clerk", centre_id=centre.id, created_at=NOW)
-            session.add(desk)
-            session.flush()
-            presence.sign_in(session, centre, code, Actor(desk.id, "clerk", centre.id), NOW)
-        user = accounts.create_user(session, "clerk", "secret-pass-1", "supervisor", centre.id, NOW)
-        return Actor(user.id, "supervisor", centre.id, "clerk")
-
+from queue_app.store.models import AuditEntry, Service, StaffEvent, Ticket, TicketEvent, TicketSequence
+from tests.support.use_cases import NOW, act, issue, minutes, refused, variant
 
 # --- issuing -----------------------------------------------------------------------------------------
 
@@ -215,7 +138,7 @@ def test_service_closed_by_the_supervisor(database_url: str, hall_config: Any) -
 def test_issue_checks_its_input(database: Database, centre: CentreCatalog) -> None:
     cases = [
         (TicketRequest(service="nope"), "unknown_service"),
-        (TicketRequest(service="traffic", transactions=6), "invalid_transactions"),
+        (TicketRequest(service="traffic", transactions=11), "invalid_transactions"),
         (TicketRequest(service="traffic", civil_id="123"), "invalid_civil_id"),
         (TicketRequest(service="traffic", priority="vip"), "invalid_priority"),
     ]

@@ -39,10 +39,11 @@
       $("ticket-note").hidden = !ticket.note;
       $("ticket-note-text").textContent = ticket.note || "";
     }
+    renderVisit(ticket);
     $("paused").hidden = !paused;
     $("pause-reason").textContent = t.reasons[state.pause_reason] || state.pause_reason || "";
     // the server says which actions fit now (domain/counters.py); the page only follows
-    ["call-next", "recall", "start", "complete", "no-show", "transfer", "park", "call", "pause"].forEach(function (action) {
+    ["call-next", "recall", "start", "complete", "no-show", "transfer", "add-leg", "end-visit", "park", "call", "pause"].forEach(function (action) {
       setEnabled(action, (state.actions || []).indexOf(action) >= 0);
     });
     renderList("parked", state.parked, t.unpark_url, t.call_back);
@@ -50,6 +51,34 @@
     $("btn-resume").closest("form").hidden = !paused;
     $("form-pause").closest("section").hidden = paused;
     renderCounts(state.services);
+  }
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  // A family visit: which of its services this is, what comes next, and the whole plan.
+  function renderVisit(ticket) {
+    var legs = (ticket && ticket.legs) || [];
+    var box = $("visit");
+    box.hidden = legs.length < 2;
+    if (box.hidden) return;
+    var counted = legs.filter(function (leg) { return leg.status !== "dropped"; });
+    var done = counted.filter(function (leg) { return leg.status === "done"; }).length;
+    $("visit-leg").textContent = fmt(t.leg_of, { n: done + 1, total: counted.length });
+    var next = legs.filter(function (leg) { return leg.service === ticket.next_leg && leg.status === "pending"; })[0];
+    $("visit-next").textContent = next ? "· " + fmt(t.next_leg, { service: name(next.body_names) + " — " + name(next.service_names) }) : "· " + t.last_leg;
+    var list = $("visit-legs");
+    list.textContent = "";
+    legs.forEach(function (leg) {
+      var li = document.createElement("li");
+      li.dataset.status = leg.status;
+      li.dataset.service = leg.service;
+      var words = [name(leg.service_names), "×" + leg.transactions];
+      if (leg.for) words.push(t.relations[leg.for] || leg.for);
+      li.textContent = words.join(" · ") + " — " + (t.leg_states[leg.status] || leg.status);
+      list.appendChild(li);
+    });
   }
 
   // Parked tickets (called back with "unpark") and today's no-shows (put back in line with "requeue").
@@ -149,7 +178,7 @@
   });
 
   // Shortcuts by physical key (event.code), so they work with an Arabic or Urdu keyboard layout too.
-  var keys = { KeyN: "call-next", KeyR: "recall", KeyS: "start", KeyD: "complete", KeyX: "no-show", KeyK: "park", KeyQ: "sign-out" };
+  var keys = { KeyN: "call-next", KeyR: "recall", KeyS: "start", KeyD: "complete", KeyX: "no-show", KeyK: "park", KeyE: "end-visit", KeyQ: "sign-out" };
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     var tag = event.target.tagName;
@@ -169,7 +198,7 @@
       if (button && !button.disabled) { event.preventDefault(); submit(button.closest("form")); }
       return;
     }
-    var focus = { KeyT: "transfer-service", KeyC: "call-number", KeyP: "pause-reason-select" }[event.code];
+    var focus = { KeyT: "transfer-service", KeyA: "add-leg-service", KeyC: "call-number", KeyP: "pause-reason-select" }[event.code];
     if (focus && $(focus) && !$(focus).closest("section").hidden) { event.preventDefault(); $(focus).focus(); }
   });
 

@@ -1,4 +1,6 @@
-/* The entrance kiosk: body -> service -> priority, transactions, civil ID -> ticket (15 s) -> start.
+/* The entrance kiosk: body -> service -> priority, transactions, for whom, civil ID -> ticket (15 s) -> start.
+   A family visit: "add another service" keeps the choice in a basket and starts again at the bodies; the
+   ticket is then one number for all of them (POST .../tickets with `legs`).
    Talks only to the REST API with the kiosk's device token; idle for 20 s returns to the start.
    Check-in of remote tickets and booked visits: a keyboard-wedge QR scanner (kiosk/scanner.js tells a
    scan from typing) or the keypad of the check-in screen. */
@@ -8,7 +10,7 @@
   const S = config.strings;
   const auth = { Authorization: "Bearer " + config.token };
   const $ = (id) => document.getElementById(id);
-  const state = { services: [], body: null, service: null, priority: "none", transactions: 1, civil: "" };
+  const state = { services: [], body: null, service: null, priority: "none", transactions: 1, relation: null, civil: "", legs: [] };
   let idleTimer = null;
   let ticketTimer = null;
   let checkInTimer = null;
@@ -20,6 +22,7 @@
   function show(step) {
     document.querySelectorAll(".step").forEach((s) => { s.hidden = s.dataset.step !== step; });
     document.body.dataset.step = step;
+    $("basket").hidden = !state.legs.length || !["body", "service", "details"].includes(step);
     document.querySelector(".kiosk-main").scrollTop = 0;
   }
 
@@ -32,6 +35,8 @@
     clearTimeout(ticketTimer);
     clearTimeout(checkInTimer);
     state.body = state.service = null;
+    state.legs = [];
+    renderBasket();
     resetDetails();
     loadServices();
     show("body");
@@ -141,11 +146,63 @@
 
   function resetDetails() {
     state.priority = "none";
-    state.transactions = 1;
     state.civil = "";
     check("[data-priority]", "priority", "none");
-    check("[data-transactions]", "transactions", 1);
+    resetLeg();
     renderCivil();
+  }
+
+  function resetLeg() {
+    state.transactions = 1;
+    state.relation = null;
+    check("[data-transactions]", "transactions", 1);
+    check("[data-for]", "for", "");
+  }
+
+  // -- a family visit: the services chosen so far ----------------------------------------------
+
+  function currentLeg() {
+    const leg = { service: state.service.code, transactions: state.transactions };
+    if (state.relation) leg.for = state.relation;
+    return leg;
+  }
+
+  function sameLeg(a, b) { return a.service === b.service && (a.for || null) === (b.for || null); }
+
+  function addService() {
+    const leg = currentLeg();
+    const same = state.legs.find((other) => sameLeg(other, leg));
+    if (same) same.transactions = leg.transactions; else state.legs.push(leg);
+    resetLeg();
+    renderBasket();
+    show("body");
+  }
+
+  function serviceName(code) {
+    const service = state.services.find((s) => s.code === code);
+    return service ? service.names[config.lang] : code;
+  }
+
+  function renderBasket() {
+    const list = $("basket-legs");
+    list.replaceChildren(...state.legs.map((leg, index) => {
+      const li = document.createElement("li");
+      li.dataset.service = leg.service;
+      const text = document.createElement("span");
+      text.textContent = serviceName(leg.service) + " × " + leg.transactions + (leg.for ? " · " + config.relations[leg.for] : "");
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "remove";
+      remove.textContent = S.remove;
+      remove.addEventListener("click", () => { state.legs.splice(index, 1); renderBasket(); show(document.body.dataset.step); });
+      li.append(text, remove);
+      return li;
+    }));
+    $("basket-title").textContent = fmt(S.basket, { n: state.legs.length });
+    $("issue-all").textContent = fmt(S.issue_all, { n: state.legs.length });
+    $("issue-all").hidden = state.legs.length < 2;
+    // a visit holds at most maxLegs services: the one being chosen now is the last one
+    $("add-service").hidden = state.legs.length + 1 >= config.maxLegs;
   }
 
   function renderCivil() {
@@ -153,11 +210,17 @@
     $("issue").disabled = state.civil.length !== 0 && state.civil.length !== 12;
   }
 
-  async function issue() {
-    const button = $("issue");
+  function issue() {
+    const legs = state.legs.filter((leg) => !sameLeg(leg, currentLeg())).concat([currentLeg()]);
+    return send(legs, $("issue"), $("issue-error"));
+  }
+
+  async function send(legs, button, errorBox) {
     button.disabled = true;
-    $("issue-error").hidden = true;
-    const body = { service: state.service.code, priority: state.priority, transactions: state.transactions, lang: config.lang };
+    errorBox.hidden = true;
+    const body = { priority: state.priority, lang: config.lang };
+    if (legs.length > 1) body.legs = legs;
+    else Object.assign(body, { service: legs[0].service, transactions: legs[0].transactions });
     if (state.civil) body.civil_id = state.civil;
     try {
       const response = await fetch(config.api + "/tickets?lang=" + config.lang, {
@@ -167,15 +230,16 @@
       });
       const data = await response.json();
       if (!response.ok) {
-        $("issue-error").textContent = (data.error && data.error.message) || S.error;
-        $("issue-error").hidden = false;
+        errorBox.textContent = (data.error && data.error.message) || S.error;
+        errorBox.hidden = false;
         return;
       }
       showTicket(data);
     } catch (error) {
-      $("issue-error").textContent = S.network;
-      $("issue-error").hidden = false;
+      errorBox.textContent = S.network;
+      errorBox.hidden = false;
     } finally {
+      button.disabled = false;
       renderCivil();
     }
   }
@@ -223,6 +287,15 @@
     $("ticket-note").textContent = ticket.appointment ? (ticket.late ? S.appointment_late : S.appointment_on_time) : "";
     $("ticket-number").textContent = ticket.number;
     $("ticket-service").textContent = ticket.service_names[config.lang];
+    const legs = ticket.legs || [];
+    $("ticket-legs").hidden = legs.length < 2;
+    $("ticket-legs").replaceChildren(...(legs.length < 2 ? [] : legs.map((leg) => {
+      const li = document.createElement("li");
+      li.dataset.status = leg.status;
+      li.textContent = leg.body_names[config.lang] + " — " + leg.service_names[config.lang] + " × " + leg.transactions;
+      return li;
+    })));
+    state.legs = [];
     $("ticket-ahead").textContent = fmt(S.ahead, { n: ticket.position });
     $("ticket-eta").textContent = ticket.eta_range ? fmt(S.eta, { low: ticket.eta_range[0], high: ticket.eta_range[1] }) : "";
     $("ticket-qr").src = config.qr + encodeURIComponent(ticket.tracking_code) + ".svg";
@@ -363,6 +436,10 @@
     state.priority = b.dataset.priority;
     check("[data-priority]", "priority", state.priority);
   }));
+  document.querySelectorAll("[data-for]").forEach((b) => b.addEventListener("click", () => {
+    state.relation = state.relation === b.dataset.for ? null : b.dataset.for;  // a second tap clears it
+    check("[data-for]", "for", state.relation || "");
+  }));
   document.querySelectorAll("[data-transactions]").forEach((b) => b.addEventListener("click", () => {
     state.transactions = Number(b.dataset.transactions);
     check("[data-transactions]", "transactions", state.transactions);
@@ -374,6 +451,8 @@
   document.querySelector("[data-key=back]").addEventListener("click", () => { state.civil = state.civil.slice(0, -1); renderCivil(); });
   document.querySelector("[data-key=clear]").addEventListener("click", () => { state.civil = ""; renderCivil(); });
   $("issue").addEventListener("click", issue);
+  $("add-service").addEventListener("click", addService);
+  $("issue-all").addEventListener("click", () => send(state.legs, $("issue-all"), $("basket-error")));
   $("done").addEventListener("click", leaveTicket);
   document.addEventListener("contextmenu", (event) => event.preventDefault());
 

@@ -24,6 +24,8 @@
   function draw(t) {
     root.dataset.status = t.status;
     $("status").textContent = words[t.status] || t.status;
+    $("service").textContent = t.service_names[lang] || "";
+    drawLegs(t.legs || []);
     const waiting = t.status === "waiting" && t.position !== null;
     show("ahead", waiting);
     if (waiting) $("ahead").textContent = t.position === 0 ? words.ahead_0 : fill(words.ahead_n, { n: t.position });
@@ -56,6 +58,30 @@
     if (t.status !== "called") show("turn", false);
     root.dataset.calledAt = t.called_at || "";
     lastStatus = t.status;
+  }
+
+  // A family visit: every service of it, in the visitor's order, with the one being done now.
+  function drawLegs(legs) {
+    show("visit", legs.length > 1);
+    if (legs.length < 2) return;
+    $("visit-title").textContent = fill(words.visit, { n: legs.length });
+    const list = $("legs");
+    list.replaceChildren(...legs.map((leg) => {
+      const li = document.createElement("li");
+      li.dataset.status = leg.status;
+      li.dataset.service = leg.service;
+      const where = document.createElement("span");
+      where.className = "leg-where";
+      where.textContent = (leg.body_names[lang] || "") + " — " + (leg.service_names[lang] || leg.service);
+      const facts = document.createElement("span");
+      facts.className = "leg-facts";
+      facts.textContent = "×" + leg.transactions + (leg.for ? " · " + (words.relations[leg.for] || leg.for) : "") + " · ";
+      const state = document.createElement("b");
+      state.textContent = words["leg_" + leg.status] || leg.status;
+      facts.appendChild(state);
+      li.append(where, facts);
+      return li;
+    }));
   }
 
   function yourTurn(counterName) {

@@ -1,0 +1,183 @@
+"""Family visits on a real SQLite file: one ticket with several legs, served at one counter at a time,
+keeping its place in time from leg to leg, in the order the planner chooses (domain/visits.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from queue_app.domain.errors import InvalidInput, QueueError
+from queue_app.domain.visits import LegOption, LegRequest, Relation, check_legs, in_given_order, next_leg
+from queue_app.services import counters, visits
+from queue_app.services.catalog import CentreCatalog
+from queue_app.services.counters import Actor
+from queue_app.services.tickets import TicketRequest, issue_ticket
+from queue_app.store import tickets as tickets_store
+from queue_app.store.database import Database
+from queue_app.store.models import TicketEvent
+from queue_app.store.records import TicketRecord
+from tests.support.use_cases import NOW, act, issue, minutes
+
+FAMILY = (
+    LegRequest("traffic", 2, Relation.CHILD),
+    LegRequest("civil-id", 4, Relation.CHILD),
+    LegRequest("medical", 1, Relation.SPOUSE),
+)
+
+
+def visit(database: Database, centre: CentreCatalog, legs: tuple[LegRequest, ...], at: datetime) -> TicketRecord:
+    with database.transaction() as session:
+        request = TicketRequest(service=legs[0].service, legs=legs)
+        return issue_ticket(session, centre, request, at).ticket
+
+
+def reread(database: Database, ticket: TicketRecord) -> TicketRecord:
+    with database.reading() as session:
+        found = tickets_store.ticket(session, ticket.id)
+        assert found is not None
+        return found
+
+
+def leg_states(database: Database, centre: CentreCatalog, ticket: TicketRecord) -> list[tuple[str, str]]:
+    with database.reading() as session:
+        found = reread(database, ticket)
+        return [(centre.service_code(leg.service_id), leg.status) for leg in visits.legs_of(session, found)]
+
+
+def test_the_planner_takes_the_shortest_expected_wait_first_ties_in_the_given_order() -> None:
+    options = [LegOption(1, "traffic", 40), LegOption(2, "civil-id", 5), LegOption(3, "medical", 5)]
+    assert next_leg(options).service == "civil-id"
+    assert in_given_order(options).service == "traffic"
+    with pytest.raises(ValueError):
+        next_leg([])
+
+
+def test_legs_are_checked_with_stable_codes() -> None:
+    assert check_legs([{"service": "a", "transactions": 10, "for": "child"}], 8, 10) == (
+        LegRequest("a", 10, Relation.CHILD),
+    )
+    cases = [
+        ([], "invalid_legs"),
+        ("traffic", "invalid_legs"),
+        ([{"transactions": 1}], "invalid_legs"),
+        ([{"service": "a", "transactions": 11}], "invalid_transactions"),
+        ([{"service": "a", "for": "cousin"}], "invalid_relation"),
+        ([{"service": "a"}, {"service": "a"}], "duplicate_leg"),
+        ([{"service": s} for s in "abcdefghi"], "too_many_legs"),
+    ]
+    for raw, code in cases:
+        with pytest.raises(InvalidInput) as refused_legs:
+            check_legs(raw, 8, 10)
+        assert refused_legs.value.code == code, raw
+    # the same service for two different people is two legs
+    assert len(check_legs([{"service": "a", "for": "self"}, {"service": "a", "for": "spouse"}], 8, 10)) == 2
+
+
+def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
+    database: Database, centre: CentreCatalog, clerk: Actor
+) -> None:
+    for n in range(3):  # traffic is busy; civil ID is empty; one medical check waits
+        issue(database, centre, "traffic", minutes(-10 + n))
+    issue(database, centre, "medical", minutes(-5))
+    family = visit(database, centre, FAMILY, NOW)
+    # one number, from the leg the planner starts with: civil ID (nobody waits there)
+    assert (family.legs, family.number[0], family.transactions) == (3, "C", 4)
+    assert leg_states(database, centre, family) == [
+        ("traffic", "pending"),
+        ("civil-id", "current"),
+        ("medical", "pending"),
+    ]
+
+    # traffic's counter cannot call the visit while it is on its civil-ID leg
+    assert act(database, counters.call_next, centre, "1", clerk, minutes(1)).number == "A001"
+    called = act(database, counters.call_next, centre, "4", clerk, minutes(1))
+    assert called is not None and called.id == family.id
+    act(database, counters.start, centre, "4", clerk, minutes(2))
+    moved = act(database, counters.complete, centre, "4", clerk, minutes(12))
+    assert moved is not None and moved.status == "waiting"
+    # next: the medical check (one ahead) before traffic (two ahead), its place in time kept
+    assert moved.service_id == centre.service_ids["medical"] and moved.queued_at == NOW and moved.transactions == 1
+    assert moved.number == family.number and moved.tracking_code == family.tracking_code
+    assert leg_states(database, centre, family) == [
+        ("traffic", "pending"),
+        ("civil-id", "done"),
+        ("medical", "current"),
+    ]
+
+    # the medical ticket issued before the visit arrived goes first; then the visit, ahead of later ones
+    issue(database, centre, "medical", minutes(13))
+    assert act(database, counters.call_next, centre, "6", clerk, minutes(14)).number == "D001"
+    assert act(database, counters.call_next, centre, "6", clerk, minutes(20)).id == family.id
+    moved = act(database, counters.complete, centre, "6", clerk, minutes(30))
+    assert moved is not None and moved.service_id == centre.service_ids["traffic"]
+
+    # in traffic the visit is ahead of a ticket issued after its arrival
+    issue(database, centre, "traffic", minutes(31))
+    numbers = [act(database, counters.call_next, centre, "2", clerk, minutes(32 + n)).number for n in range(3)]
+    assert numbers == ["A002", "A003", family.number]
+    done = act(database, counters.complete, centre, "2", clerk, minutes(50))
+    assert done is not None and done.status == "done" and done.finished_at == minutes(50)
+    assert [s for _, s in leg_states(database, centre, family)] == ["done", "done", "done"]
+
+    with database.reading() as session:
+        kinds = session.execute(
+            select(TicketEvent.kind, TicketEvent.service_id)
+            .where(TicketEvent.ticket_id == family.id)
+            .order_by(TicketEvent.id)
+        ).all()
+        legs = visits.legs_of(session, reread(database, family))
+    ids = centre.service_ids
+    assert [(k, s) for k, s in kinds if k in ("called", "done", "next_leg")] == [
+        ("called", ids["civil-id"]),
+        ("done", ids["civil-id"]),
+        ("next_leg", ids["medical"]),
+        ("called", ids["medical"]),
+        ("done", ids["medical"]),
+        ("next_leg", ids["traffic"]),
+        ("called", ids["traffic"]),
+        ("done", ids["traffic"]),
+    ]
+    # each leg's own times are plain rows (reports read them)
+    civil = legs[1]
+    assert (civil.queued_at, civil.called_at, civil.started_at, civil.finished_at) == (
+        NOW,
+        minutes(1),
+        minutes(2),
+        minutes(12),
+    )
+    assert legs[2].queued_at == minutes(12) and legs[0].finished_at == minutes(50)
+    assert civil.counter_id == centre.counter_ids["4"] and legs[0].counter_id == centre.counter_ids["2"]
+
+
+def test_a_clerk_adds_a_forgotten_leg_and_ends_a_visit(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
+    single = issue(database, centre, "traffic", NOW)
+    with database.transaction() as session:
+        ticket, legs = visits.add_leg(session, centre, single, LegRequest("medical", 1, Relation.SELF))
+    assert ticket.legs == 2 and [leg.status for leg in legs] == ["current", "pending"]
+    act(database, counters.call_next, centre, "1", clerk, minutes(1))
+    moved = act(database, counters.complete, centre, "1", clerk, minutes(5))
+    assert moved is not None and moved.service_id == centre.service_ids["medical"] and moved.status == "waiting"
+
+    family = visit(database, centre, FAMILY, minutes(6))
+    assert family.service_id == centre.service_ids["traffic"]  # nobody waits anywhere: the visitor's order
+    with database.transaction() as session:
+        assert [leg.status for leg in visits.end_visit(session, family)].count("dropped") == 2
+    act(database, counters.call_next, centre, "2", clerk, minutes(7))
+    done = act(database, counters.complete, centre, "2", clerk, minutes(9))
+    assert done is not None and done.id == family.id and done.status == "done"
+
+    with database.transaction() as session:
+        finished = tickets_store.ticket(session, family.id)
+        assert finished is not None
+        with pytest.raises(QueueError) as late:
+            visits.add_leg(session, centre, finished, LegRequest("traffic"))
+    assert late.value.code == "invalid_transition"
+
+
+def test_a_visit_checks_every_leg(database: Database, centre: CentreCatalog) -> None:
+    legs = (LegRequest("traffic"), LegRequest("nope"))
+    with pytest.raises(QueueError) as unknown, database.transaction() as session:
+        issue_ticket(session, centre, TicketRequest(service="traffic", legs=legs), NOW)
+    assert unknown.value.code == "unknown_service"
