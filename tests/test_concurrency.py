@@ -4,6 +4,7 @@ called twice, on SQLite (one process) and on PostgreSQL (two processes sharing o
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -239,3 +240,102 @@ def test_twenty_counters_call_every_ticket_exactly_once(servers: list[LiveServer
     assert {count for _number, count in events} == {1}, "every ticket has exactly one 'called' event"
     statuses = query(servers[0], "SELECT status, count(*) FROM tickets GROUP BY status")
     assert dict(statuses) == {"done": CALL_TICKETS}
+
+
+VISIT_TICKETS = 200  # one in five a family visit of two or three services
+VISIT_DEADLINE = 300.0  # seconds for the counters to serve every leg (minutes more than a quiet run needs)
+
+
+def issue_with_visits(server: LiveServer, staff: dict[str, str]) -> list[dict[str, Any]]:
+    """VISIT_TICKETS tickets; every fifth one a family visit across two or three services."""
+    services = list(SERVICES)
+    tickets = []
+    with requests.Session() as session:
+        session.headers.update(staff)
+        for i in range(VISIT_TICKETS):
+            if i % 5 == 0:
+                legs = [{"service": services[(i + k) % 4], "transactions": 1 + k} for k in range(2 + i % 2)]
+                body: dict[str, Any] = {"legs": legs}
+            else:
+                body = {"service": services[i % 4]}
+            answer = session.post(f"{server.url}/api/v1/centres/test/tickets", json=body)
+            assert answer.status_code == 201, answer.text
+            tickets.append(answer.json())
+    return tickets
+
+
+def serve_every_leg(servers: list[LiveServer], staff: dict[str, dict[str, str]], legs: int) -> list[str]:
+    """Twenty counters, one thread each over the servers, call and complete until `legs` legs were
+    served. A visit's next leg joins a queue only when its previous leg is done, so a counter that found
+    nobody keeps asking. Returns the failures (any answer but 200 or 204)."""
+    start = threading.Barrier(len(COUNTERS))
+    served = Counter[str]()
+    lock = threading.Lock()
+    failures: list[str] = []
+    deadline = time.monotonic() + VISIT_DEADLINE
+
+    def counter(index: int) -> None:
+        code = COUNTERS[index]
+        base = f"{servers[index % len(servers)].url}/api/v1/centres/test/counters/{code}"
+        with requests.Session() as session:
+            session.headers.update(staff[code])
+            start.wait()
+            while not failures and time.monotonic() < deadline:
+                with lock:
+                    if served.total() >= legs:
+                        return
+                called = session.post(f"{base}/call-next")
+                if called.status_code == 204:
+                    time.sleep(0.05)
+                    continue
+                if called.status_code != 200:
+                    failures.append(f"counter {code} call-next {called.status_code}: {called.text[:200]}")
+                    return
+                number = called.json()["number"]
+                done = session.post(f"{base}/complete")
+                if done.status_code != 200:
+                    failures.append(f"counter {code} complete {done.status_code}: {done.text[:200]}")
+                    return
+                with lock:
+                    served[number] += 1
+
+    with ThreadPoolExecutor(len(COUNTERS)) as pool:
+        list(pool.map(counter, range(len(COUNTERS))))
+    if served.total() < legs and not failures:
+        failures.append(f"only {served.total()} of {legs} legs served in {VISIT_DEADLINE} s")
+    return failures
+
+
+@pytest.mark.parametrize("servers", CALL_CASES, indirect=True)
+def test_a_family_visit_is_never_at_two_counters_and_each_leg_is_served_once(servers: list[LiveServer]) -> None:
+    staff = servers[0].staff("clerk", "clerk", "test")
+    tickets = issue_with_visits(servers[0], staff)
+    legs = sum(len(ticket["legs"]) for ticket in tickets)
+    assert legs == VISIT_TICKETS + sum(1 + i % 2 for i in range(0, VISIT_TICKETS, 5))
+
+    assert serve_every_leg(servers, clerks_at_counters(servers[0], COUNTERS), legs) == []
+
+    # each ticket's own history, in the order it was written (its row is locked by every transition)
+    events = query(
+        servers[0],
+        "SELECT e.ticket_id, e.kind, e.counter_id, t.legs FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
+        "WHERE e.kind IN ('called', 'done', 'next_leg') ORDER BY e.ticket_id, e.id",
+    )
+    history: dict[int, list[str]] = defaultdict(list)
+    counters_of: dict[int, set[int]] = defaultdict(set)
+    planned = {}
+    for ticket_id, kind, counter_id, ticket_legs in events:
+        history[ticket_id].append(kind)
+        planned[ticket_id] = ticket_legs
+        if kind == "called":
+            counters_of[ticket_id].add(counter_id)
+    for ticket_id, kinds in history.items():
+        # called, done, then (next_leg, called, done) per further leg: never a second call before a done
+        expected = ["called", "done"] + ["next_leg", "called", "done"] * (planned[ticket_id] - 1)
+        assert kinds == expected, (ticket_id, kinds)
+    assert len(history) == VISIT_TICKETS
+    assert sum(len(c) > 1 for c in counters_of.values()) > 0, "some visits went on to another counter"
+    statuses = query(servers[0], "SELECT status, count(*) FROM tickets GROUP BY status")
+    assert dict(statuses) == {"done": VISIT_TICKETS}
+    leg_states = query(servers[0], "SELECT status, count(*) FROM visit_legs GROUP BY status")
+    assert dict(leg_states) == {"done": legs - (VISIT_TICKETS - VISIT_TICKETS // 5)}
