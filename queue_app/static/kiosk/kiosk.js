@@ -199,8 +199,8 @@
       return li;
     }));
     $("basket-title").textContent = fmt(S.basket, { n: state.legs.length });
-    $("issue-all").textContent = fmt(S.issue_all, { n: state.legs.length });
-    $("issue-all").hidden = state.legs.length < 2;
+    // one service left in the basket (another was removed): its ticket is an ordinary one
+    $("issue-all").textContent = state.legs.length > 1 ? fmt(S.issue_all, { n: state.legs.length }) : $("issue").textContent;
     // a visit holds at most maxLegs services: the one being chosen now is the last one
     $("add-service").hidden = state.legs.length + 1 >= config.maxLegs;
   }
