@@ -1,7 +1,7 @@
 """Benchmark call-next: 20 counters calling at once over shared services, on SQLite, one server process.
 
     .venv/bin/python bench/call.py [--counters 20] [--tickets 4000] [--runs 3] [--auto] [--rate 500]
-                                   [--baseline DIR]   (another checkout, run alternately: git worktree add)
+                                   [--family-share 0.2] [--baseline DIR]   (another checkout: git worktree add)
 
 Each run starts `run.py` (gevent, TCP_NODELAY listener) on a fresh SQLite file with a generated config
 (the small test config; centre `test` gets N counters that all serve all four services, so every call
@@ -9,7 +9,9 @@ races for the same few candidates), pre-issues tickets through the API, then sta
 per counter. A client holds ONE keep-alive HTTP/1.1 connection (raw socket, TCP_NODELAY) and loops
 `call-next` then `complete` (or only `call-next` with --auto: the next call completes the previous
 ticket) until the queue is empty (204). Afterwards the database must show every ticket called exactly
-once and done, and the numbers the clients received must be exactly the issued ones.
+once per leg and done, and the numbers the clients received must be exactly the issued ones.
+`--family-share F`: that share of the tickets are family visits of two services (docs/visits.md); each
+visit is called once per service, its second leg joining a queue when the first is done.
 
 Figures: call-next requests per second over the wall time of the run, call-next p50/p99 latency
 (complete latency shown too). Medians over the runs. Loopback only; every loop is bounded.
@@ -40,6 +42,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -168,7 +171,7 @@ def start_server(directory: Path, config: Path, root: Path = ROOT) -> tuple[subp
             break
     else:
         raise RuntimeError(f"server exited: see {log.name}")
-    password = "bench-pass-123"
+    password = "counters-call-fast-2026"
     # a supervisor opens every counter (a clerk holds one counter at a time) and calls at each
     add = [sys.executable, "-m", "flask", "--app", "queue_app", "users", "add", "bench", "--role", "supervisor"]
     subprocess.run(
@@ -198,18 +201,24 @@ def open_counters(port: int, headers: dict[str, str], counters: int) -> None:
                 raise
 
 
-def issue_tickets(port: int, headers: dict[str, str], total: int) -> list[str]:
-    """Pre-issue `total` tickets spread over the four services (staff-issued: no printing)."""
+def issue_tickets(port: int, headers: dict[str, str], total: int, family_share: float = 0.0) -> list[str]:
+    """Pre-issue `total` tickets spread over the four services (staff-issued: no printing); every
+    1/`family_share`-th one a family visit of two services. The numbers, once per leg (one call each)."""
+    every = round(1 / family_share) if family_share else 0
 
     def issue(indices: range) -> list[str]:
         connection = Connection(port)
         numbers = []
         for i in indices:
-            body = {"service": SERVICES[i % 4], "source": "staff", "priority": "elderly" if i % 17 == 0 else "none"}
+            body: dict[str, Any] = {"source": "staff", "priority": "elderly" if i % 17 == 0 else "none"}
+            if every and i % every == 0:
+                body["legs"] = [{"service": SERVICES[i % 4]}, {"service": SERVICES[(i + 1) % 4]}]
+            else:
+                body["service"] = SERVICES[i % 4]
             status, data = connection.request("POST", "/api/v1/centres/test/tickets", headers, body)
             if status != 201:
                 raise RuntimeError(f"issue: {status} {data[:200]!r}")
-            numbers.append(json.loads(data)["number"])
+            numbers += [json.loads(data)["number"]] * len(body.get("legs", [None]))
         return numbers
 
     workers = 8
@@ -224,19 +233,22 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def verify(database: Path, issued: list[str], called: list[str]) -> dict[str, int]:
-    """Every ticket called exactly once (events), all done, and the clients got exactly the issued numbers."""
+    """Every ticket called exactly once per leg (events), all done, and the clients got exactly the issued
+    numbers (`issued`: a number once per leg)."""
     with sqlite3.connect(database) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(tickets)")}
+        legs = "t.legs" if "legs" in columns else "1"  # a baseline from before family visits
         twice = db.execute(
-            "SELECT COUNT(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'called'"
-            " GROUP BY ticket_id HAVING COUNT(*) <> 1)"
+            "SELECT COUNT(*) FROM (SELECT t.id FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id"
+            f" AND e.kind = 'called' GROUP BY t.id HAVING COUNT(e.id) <> MAX({legs}))"
         ).fetchone()[0]
         never = db.execute(
             "SELECT COUNT(*) FROM tickets t WHERE NOT EXISTS"
             " (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'called')"
         ).fetchone()[0]
         not_done = db.execute("SELECT COUNT(*) FROM tickets WHERE status <> 'done'").fetchone()[0]
-    duplicates = len(called) - len(set(called))
-    missing = len(set(issued) - set(called))
+    duplicates = sum((Counter(called) - Counter(issued)).values())
+    missing = sum((Counter(issued) - Counter(called)).values())
     return {
         "called_twice": twice,
         "never_called": never,
@@ -252,14 +264,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_run(counters: int, tickets: int, auto: bool, rate: float = 0.0, root: Path = ROOT) -> dict[str, Any]:
+def one_run(
+    counters: int, tickets: int, auto: bool, rate: float = 0.0, root: Path = ROOT, family_share: float = 0.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tabour-bench-call-") as tmp:
         directory = Path(tmp)
         config = write_config(directory, counters)
         process, port, headers = start_server(directory, config, root)
         try:
             open_counters(port, headers, counters)
-            issued = issue_tickets(port, headers, tickets)
+            issued = issue_tickets(port, headers, tickets, family_share)
             ctx = mp.get_context("spawn")
             ready, go, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
             clients = [
@@ -300,7 +314,7 @@ def one_run(counters: int, tickets: int, auto: bool, rate: float = 0.0, root: Pa
         seconds = max(c[6] for c in collected) - min(c[5] for c in collected)
         checks = verify(directory / "tabour.db", issued, called)
     return {
-        "tickets": len(issued),
+        "tickets": len(set(issued)),
         "calls": len(called),
         "seconds": round(seconds, 3),
         "calls_per_s": round(len(called) / seconds, 1),
@@ -324,14 +338,19 @@ def main() -> int:
     parser.add_argument("--auto", action="store_true", help="call-next only (it completes the previous ticket)")
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: calls per second over all counters")
     parser.add_argument("--baseline", type=Path, help="another checkout, run alternately with this one")
+    parser.add_argument("--family-share", type=float, default=0.0, help="share of two-service family visits")
+    parser.add_argument(
+        "--baseline-family-share", type=float, default=None, help="the baseline's share (default: --family-share)"
+    )
     args = parser.parse_args()
+    baseline_share = args.family_share if args.baseline_family_share is None else args.baseline_family_share
     runs, baseline_runs = [], []
     for i in range(args.runs):
-        result = one_run(args.counters, args.tickets, args.auto, args.rate)
+        result = one_run(args.counters, args.tickets, args.auto, args.rate, family_share=args.family_share)
         print(f"run {i + 1}: {json.dumps(result)}", flush=True)
         runs.append(result)
         if args.baseline:
-            result = one_run(args.counters, args.tickets, args.auto, args.rate, args.baseline.resolve())
+            result = one_run(args.counters, args.tickets, args.auto, args.rate, args.baseline.resolve(), baseline_share)
             print(f"baseline run {i + 1}: {json.dumps(result)}", flush=True)
             baseline_runs.append(result)
     keys = (

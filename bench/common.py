@@ -369,7 +369,7 @@ class TabourServer:
 
     def staff_header(self, username: str, role: str = "clerk", centre: str | None = "test") -> dict[str, str]:
         """Create a user with the Flask CLI and return the Authorization header of an API token."""
-        password = "bench-pass-123"
+        password = "counters-call-fast-2026"
         args = [PYTHON, "-m", "flask", "--app", "queue_app", "users", "add", username, "--role", role]
         args += ["--centre", centre] if centre else []
         subprocess.run(

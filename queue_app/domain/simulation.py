@@ -5,12 +5,13 @@ be replayed exactly. Used to check fairness bounds (tests/test_fairness.py) and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .policy import Candidate, order_candidates
 from .tickets import PriorityClass
+from .visits import LegOption, next_leg
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,15 @@ class Visit:
     service_minutes: float
     priority: str = PriorityClass.NONE.value
     queued_at: datetime | None = None
+    later: tuple[tuple[str, float], ...] = ()  # a family visit's other legs: (service, minutes), visitor's order
 
     @property
     def place(self) -> datetime:
         return self.queued_at or self.arrives
+
+    @property
+    def legs(self) -> tuple[tuple[str, float], ...]:
+        return ((self.service, self.service_minutes), *self.later)
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,17 @@ class _DeskState:
 
 @dataclass
 class Day:
-    """What happened: when each visit was called (absent: never, the counters closed first) and by whom."""
+    """What happened: when each visit was first called (absent: never, the counters closed first) and by
+    whom, and when it left (its last leg served)."""
 
     called: dict[int, datetime] = field(default_factory=dict)
     desk_of: dict[int, str] = field(default_factory=dict)
+    left: dict[int, datetime] = field(default_factory=dict)
+
+    def minutes_in_centre(self, visit: Visit) -> float | None:
+        """From arrival to the end of the visit's last leg."""
+        left = self.left.get(visit.id)
+        return (left - visit.arrives).total_seconds() / 60 if left is not None else None
 
     def wait_minutes(self, visit: Visit) -> float | None:
         """From the later of arrival and place in time (an early appointment waits from its slot)."""
@@ -62,23 +75,60 @@ class Day:
         return (called - max(visit.arrives, visit.place)).total_seconds() / 60
 
 
+# Which leg a family visit does next: (the visit's legs still to do, its place in time, the tickets
+# waiting now, the desks, now) -> the index of the leg. None: the visitor's own order.
+NextLeg = Callable[[Sequence[tuple[str, float]], datetime, Sequence[Visit], Sequence[Desk], datetime], int]
+
+
+def shortest_expected_wait(
+    legs: Sequence[tuple[str, float]], place: datetime, waiting: Sequence[Visit], desks: Sequence[Desk], now: datetime
+) -> int:
+    """The planner's rule (domain/visits.py) on the simulated hall: per leg, the work queued ahead of the
+    visit's place in that service, shared by the desks open for it."""
+    options = []
+    for index, (service, _minutes) in enumerate(legs):
+        ahead = sum(v.service_minutes for v in waiting if v.service == service and v.place < place)
+        open_desks = sum(1 for d in desks if service in d.services and d.opens <= now < d.closes)
+        options.append(LegOption(index, service, ahead / open_desks if open_desks else float("inf")))
+    return next_leg(options).position
+
+
 def simulate(
     visits: Sequence[Visit],
     desks: Sequence[Desk],
     boosts: Mapping[str, int],
     max_consecutive: int,
+    plan: NextLeg | None = None,
 ) -> Day:
     """Run the day: at every moment a desk is free and someone callable waits, the desk calls the policy's
-    first choice. Desks are asked in their order at equal times (as counters racing for the same head)."""
+    first choice. Desks are asked in their order at equal times (as counters racing for the same head).
+    A family visit is served one leg at a time and keeps its place in time from leg to leg; `plan` picks
+    each next leg (at arrival too), else they go in the visitor's order."""
     pending = sorted(visits, key=lambda v: (v.arrives, v.id))
     states = [_DeskState(d, d.opens) for d in desks]
     waiting: dict[int, Visit] = {}
+    serving: list[tuple[datetime, Visit, tuple[tuple[str, float], ...]]] = []  # (ends, visit, legs left)
+    remaining: dict[int, tuple[tuple[str, float], ...]] = {}
     day = Day()
     arrived = 0
     now = min([d.opens for d in desks] + [v.arrives for v in pending[:1]])
+
+    def join(visit: Visit, legs: tuple[tuple[str, float], ...]) -> None:
+        """The visit joins the queue of the leg it does next, with its place in time."""
+        index = plan(legs, visit.place, list(waiting.values()), desks, now) if plan and len(legs) > 1 else 0
+        service, minutes = legs[index]
+        remaining[visit.id] = legs[:index] + legs[index + 1 :]
+        waiting[visit.id] = replace(visit, service=service, service_minutes=minutes, queued_at=visit.place)
+
     while True:
+        for ends, visit, legs in [entry for entry in serving if entry[0] <= now]:
+            serving.remove((ends, visit, legs))
+            if legs:
+                join(visit, legs)
+            else:
+                day.left[visit.id] = ends
         while arrived < len(pending) and pending[arrived].arrives <= now:
-            waiting[pending[arrived].id] = pending[arrived]
+            join(pending[arrived], pending[arrived].legs)
             arrived += 1
         for state in states:
             if state.free_at > now or not state.desk.opens <= now < state.desk.closes or not waiting:
@@ -88,14 +138,16 @@ def simulate(
             if not ordered:
                 continue
             visit = waiting.pop(ordered[0].ticket_id)
-            day.called[visit.id] = now
-            day.desk_of[visit.id] = state.desk.code
+            day.called.setdefault(visit.id, now)
+            day.desk_of.setdefault(visit.id, state.desk.code)
             state.free_at = now + timedelta(minutes=visit.service_minutes)
+            serving.append((state.free_at, visit, remaining.pop(visit.id, ())))
             state.streak = state.streak + 1 if visit.priority != PriorityClass.NONE else 0
         upcoming = [s.free_at for s in states if s.free_at > now and s.free_at < s.desk.closes]
         upcoming += [s.desk.opens for s in states if s.desk.opens > now]
         if arrived < len(pending):
             upcoming.append(pending[arrived].arrives)
+        upcoming += [ends for ends, _visit, _legs in serving if ends > now]
         if waiting:  # an appointment's slot may begin while everyone else waits: its turn comes then
             upcoming += [v.place for v in waiting.values() if v.place > now]
         if not upcoming:

@@ -77,7 +77,7 @@ def choose(
     now: datetime,
 ) -> LegOption:
     """The leg to do next among (position, service) options: the planner's, or the visitor's order."""
-    if centre.config.visits.plan == "as_given":
+    if centre.config.visits.plan == "as_given" or len(options) == 1:
         return in_given_order([LegOption(position, service, 0) for position, service in options])
     waits = expected_waits(session, centre, [s for _, s in options], priority, queued_at, ticket_id, now)
     return next_leg([LegOption(position, service, waits[service]) for position, service in options])
@@ -143,40 +143,17 @@ def leg_done(
     plan = store.legs_of(session, ticket.id)
     current = next((leg for leg in plan if leg.status == LegStatus.CURRENT), None)
     if current is not None:
-        store.change_leg(
-            session,
-            current.id,
-            {LegStatus.CURRENT},
-            status=LegStatus.DONE,
-            called_at=ticket.called_at,
-            started_at=ticket.started_at,
-            finished_at=now,
-            counter_id=counter_id,
-        )
+        store.finish_leg(session, current.id, ticket.called_at, ticket.started_at, now, counter_id)
     pending = [leg for leg in plan if leg.status == LegStatus.PENDING]
     if not pending:
         return None
     options = [(leg.position, centre.service_code(leg.service_id)) for leg in pending]
     chosen = choose(session, centre, options, ticket.priority, ticket.queued_at, ticket.id, now)
     leg = next(leg for leg in pending if leg.position == chosen.position)
-    moved = tickets_store.change_ticket(
-        session,
-        ticket.id,
-        {Status.DONE},
-        status=Status.WAITING,
-        finished_at=None,
-        service_id=leg.service_id,
-        transactions=leg.transactions,
-        counter_id=None,
-        called_at=None,
-        started_at=None,
-        parked_at=None,
-        recalls=0,
-        note=None,
-    )
+    moved = tickets_store.to_next_leg(session, ticket.id, leg.service_id, leg.transactions)
     if moved is None:
         raise Conflict("no_current_ticket")
-    store.change_leg(session, leg.id, {LegStatus.PENDING}, status=LegStatus.CURRENT, queued_at=now)
+    store.start_leg(session, leg.id, now)
     old = centre.service_code(ticket.service_id)
     served = {"leg": current.position if current else None, "legs": ticket.legs}
     tickets_store.record_event(session, ticket, EventKind.DONE, now, counter_id, user_id, served)
@@ -194,7 +171,7 @@ def leg_moved(session: Session, ticket: TicketRecord, service_id: int) -> None:
     if ticket.legs > 1:
         current = next((leg for leg in store.legs_of(session, ticket.id) if leg.status == LegStatus.CURRENT), None)
         if current is not None:
-            store.change_leg(session, current.id, {LegStatus.CURRENT}, service_id=service_id)
+            store.move_leg(session, current.id, service_id)
 
 
 def add_leg(
@@ -248,5 +225,5 @@ def end_visit(session: Session, ticket: TicketRecord) -> list[LegRecord]:
     """The clerk ends the visit after the current leg: the legs not started are dropped."""
     for leg in legs_of(session, ticket):
         if leg.status == LegStatus.PENDING:
-            store.change_leg(session, leg.id, {LegStatus.PENDING}, status=LegStatus.DROPPED)
+            store.drop_leg(session, leg.id)
     return legs_of(session, ticket)

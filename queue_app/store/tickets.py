@@ -58,6 +58,33 @@ def change_ticket(
     return ticket_record(session.execute(statement).first())
 
 
+# A family visit's leg was served (the row just finished as done): the ticket joins its next leg's queue,
+# keeping its place in time (services/visits.py). Prepared: it runs at every leg a visit completes.
+_TO_NEXT_LEG = Prepared(
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket_id"), _TICKETS.c.status == Status.DONE.value)
+    .values(
+        status=Status.WAITING.value,
+        service_id=bindparam("service_id"),
+        transactions=bindparam("transactions"),
+        finished_at=None,
+        counter_id=None,
+        called_at=None,
+        started_at=None,
+        parked_at=None,
+        recalls=0,
+        note=None,
+    )
+    .returning(*_TICKETS.c)
+)
+
+
+def to_next_leg(session: Session, ticket_id: int, service_id: int, transactions: int) -> TicketRecord | None:
+    """Put a ticket just served back in line for its visit's next service; None when it is not done."""
+    parameters = {"ticket_id": ticket_id, "service_id": service_id, "transactions": transactions}
+    return ticket_record(_TO_NEXT_LEG.execute(session, parameters).first())
+
+
 def by_number(session: Session, centre_id: int, number: str, service_ids: list[int]) -> TicketRecord | None:
     """The newest ticket of the centre with this display number in one of these services, or None."""
     parameters = {"centre_id": centre_id, "number": number, "service_ids": service_ids}

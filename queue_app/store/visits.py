@@ -1,19 +1,52 @@
-"""The legs of family visits: store them, read a visit's legs, and change one leg conditionally on its
-status (a leg another counter or process moved since it was read is refused, never overwritten)."""
+"""The legs of family visits: store them, read a visit's legs, and move a leg from one status to the next
+only while it is still in the status it was read in (a leg another counter or process moved since is
+refused, never overwritten). The statements on a visit's way through the counters are prepared once
+(store/prepared.py): they run at each call and completion of a family visit."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.visits import LegStatus
 from .models import VisitLeg, table
+from .prepared import Prepared
 from .records import LegRecord
 
 _LEGS = table(VisitLeg)
+_LEGS_OF = Prepared(select(_LEGS).where(_LEGS.c.ticket_id == bindparam("ticket_id")).order_by(_LEGS.c.position))
+
+
+def _from(status: LegStatus) -> Any:
+    """`UPDATE visit_legs ... WHERE id = :leg_id AND status = <status> RETURNING *`, values bound later."""
+    return update(_LEGS).where(_LEGS.c.id == bindparam("leg_id"), _LEGS.c.status == status.value)
+
+
+_FINISH = Prepared(
+    _from(LegStatus.CURRENT)
+    .values(
+        status=LegStatus.DONE.value,
+        called_at=bindparam("called_at"),
+        started_at=bindparam("started_at"),
+        finished_at=bindparam("finished_at"),
+        counter_id=bindparam("counter_id"),
+    )
+    .returning(*_LEGS.c)
+)
+_START = Prepared(
+    _from(LegStatus.PENDING).values(status=LegStatus.CURRENT.value, queued_at=bindparam("at")).returning(*_LEGS.c)
+)
+_DROP = Prepared(_from(LegStatus.PENDING).values(status=LegStatus.DROPPED.value).returning(*_LEGS.c))
+_MOVE = Prepared(_from(LegStatus.CURRENT).values(service_id=bindparam("service_id")).returning(*_LEGS.c))
+
+
+def _record(rows: Any) -> LegRecord | None:
+    row = rows.first()
+    return LegRecord(**row._asdict()) if row is not None else None
 
 
 def insert_legs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -23,29 +56,32 @@ def insert_legs(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def legs_of(session: Session, ticket_id: int) -> list[LegRecord]:
     """A visit's legs in the visitor's order."""
-    rows = session.execute(select(_LEGS).where(_LEGS.c.ticket_id == ticket_id).order_by(_LEGS.c.position))
-    return [LegRecord(**row._asdict()) for row in rows]
+    return [LegRecord(**row._asdict()) for row in _LEGS_OF.execute(session, {"ticket_id": ticket_id})]
 
 
-def legs_of_many(session: Session, ticket_ids: Collection[int]) -> dict[int, list[LegRecord]]:
-    """legs_of() for several visits in one statement."""
-    found: dict[int, list[LegRecord]] = {ticket_id: [] for ticket_id in ticket_ids}
-    if ticket_ids:
-        rows = session.execute(
-            select(_LEGS).where(_LEGS.c.ticket_id.in_(list(ticket_ids))).order_by(_LEGS.c.ticket_id, _LEGS.c.position)
-        )
-        for row in rows:
-            found[row.ticket_id].append(LegRecord(**row._asdict()))
-    return found
+def finish_leg(
+    session: Session,
+    leg_id: int,
+    called_at: datetime | None,
+    started_at: datetime | None,
+    finished_at: datetime,
+    counter_id: int | None,
+) -> LegRecord | None:
+    """The current leg was served: done, with its own times and counter."""
+    values = {"called_at": called_at, "started_at": started_at, "finished_at": finished_at, "counter_id": counter_id}
+    return _record(_FINISH.execute(session, {"leg_id": leg_id, **values}))
 
 
-def change_leg(session: Session, leg_id: int, from_states: Collection[LegStatus], **values: Any) -> LegRecord | None:
-    """Write a leg only while it is in one of `from_states`: the new row, or None."""
-    statement = (
-        update(_LEGS)
-        .where(_LEGS.c.id == leg_id, _LEGS.c.status.in_([s.value for s in from_states]))
-        .values(**{k: (v.value if isinstance(v, LegStatus) else v) for k, v in values.items()})
-        .returning(*_LEGS.c)
-    )
-    row = session.execute(statement).first()
-    return LegRecord(**row._asdict()) if row is not None else None
+def start_leg(session: Session, leg_id: int, at: datetime) -> LegRecord | None:
+    """A pending leg becomes the current one: the ticket joined its queue at `at`."""
+    return _record(_START.execute(session, {"leg_id": leg_id, "at": at}))
+
+
+def drop_leg(session: Session, leg_id: int) -> LegRecord | None:
+    """A pending leg will not be done (the visit was ended)."""
+    return _record(_DROP.execute(session, {"leg_id": leg_id}))
+
+
+def move_leg(session: Session, leg_id: int, service_id: int) -> LegRecord | None:
+    """The current leg now asks for another service (the ticket was transferred)."""
+    return _record(_MOVE.execute(session, {"leg_id": leg_id, "service_id": service_id}))
