@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from .policy import Candidate, order_candidates
 from .tickets import PriorityClass
-from .visits import LegOption, next_leg
+from .visits import LegOption, PlanRule, next_leg
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,26 @@ class Day:
 NextLeg = Callable[[Sequence[tuple[str, float]], datetime, Sequence[Visit], Sequence[Desk], datetime], int]
 
 
-def shortest_expected_wait(
-    legs: Sequence[tuple[str, float]], place: datetime, waiting: Sequence[Visit], desks: Sequence[Desk], now: datetime
-) -> int:
-    """The planner's rule (domain/visits.py) on the simulated hall: per leg, the work queued ahead of the
-    visit's place in that service, shared by the desks open for it."""
-    options = []
-    for index, (service, _minutes) in enumerate(legs):
-        ahead = sum(v.service_minutes for v in waiting if v.service == service and v.place < place)
-        open_desks = sum(1 for d in desks if service in d.services and d.opens <= now < d.closes)
-        options.append(LegOption(index, service, ahead / open_desks if open_desks else float("inf")))
-    return next_leg(options).position
+def planner(rule: PlanRule) -> NextLeg:
+    """A planner's rule (domain/visits.py) on the simulated hall: per leg, the visits queued ahead of the
+    visit's place in that service, and their work shared by the desks open for it."""
+
+    def plan(
+        legs: Sequence[tuple[str, float]],
+        place: datetime,
+        waiting: Sequence[Visit],
+        desks: Sequence[Desk],
+        now: datetime,
+    ) -> int:
+        options = []
+        for index, (service, _minutes) in enumerate(legs):
+            ahead = [v for v in waiting if v.service == service and v.place < place]
+            open_desks = sum(1 for d in desks if service in d.services and d.opens <= now < d.closes)
+            work = sum(v.service_minutes for v in ahead)
+            options.append(LegOption(index, service, work / open_desks if open_desks else float("inf"), len(ahead)))
+        return next_leg(options, rule).position
+
+    return plan
 
 
 def simulate(

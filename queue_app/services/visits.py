@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import Conflict, IntakeClosed, InvalidInput
 from ..domain.tickets import OPEN_STATES, EventKind, PriorityClass, Status
-from ..domain.visits import LegOption, LegRequest, LegStatus, in_given_order, next_leg
+from ..domain.visits import LegOption, LegRequest, LegStatus, PlanRule, next_leg
 from ..store import tickets as tickets_store
 from ..store import visits as store
 from ..store.records import LegRecord, TicketRecord
@@ -58,12 +58,13 @@ def expected_waits(
     queued_at: datetime,
     ticket_id: int,
     now: datetime,
-) -> dict[str, int]:
-    """Per service: the minutes the visit would wait there now, keeping its place in time."""
+) -> dict[str, tuple[int, int]]:
+    """Per service: (people ahead, minutes) the visit would wait there now, keeping its place in time."""
     waits = {}
     for service in services:
         place = _Place(ticket_id, centre.service_ids[service], priority, queued_at)
-        waits[service] = ticket_estimate(session, centre, place, now)[1].minutes
+        ahead, eta = ticket_estimate(session, centre, place, now)
+        waits[service] = (ahead, eta.minutes)
     return waits
 
 
@@ -76,11 +77,12 @@ def choose(
     ticket_id: int,
     now: datetime,
 ) -> LegOption:
-    """The leg to do next among (position, service) options: the planner's, or the visitor's order."""
-    if centre.config.visits.plan == "as_given" or len(options) == 1:
-        return in_given_order([LegOption(position, service, 0) for position, service in options])
+    """The leg to do next among (position, service) options, by the centre's rule (`visits.plan`)."""
+    rule = PlanRule(centre.config.visits.plan)
+    if rule == PlanRule.AS_GIVEN or len(options) == 1:
+        return next_leg([LegOption(position, service, 0, 0) for position, service in options], PlanRule.AS_GIVEN)
     waits = expected_waits(session, centre, [s for _, s in options], priority, queued_at, ticket_id, now)
-    return next_leg([LegOption(position, service, waits[service]) for position, service in options])
+    return next_leg([LegOption(p, s, waits[s][1], waits[s][0]) for p, s in options], rule)
 
 
 def first_leg(session: Session, centre: CentreCatalog, legs: Sequence[LegRequest], priority: str, now: datetime) -> int:

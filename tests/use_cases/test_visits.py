@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_app.domain.errors import InvalidInput, QueueError
-from queue_app.domain.visits import LegOption, LegRequest, Relation, check_legs, in_given_order, next_leg
+from queue_app.domain.visits import LegOption, LegRequest, PlanRule, Relation, check_legs, next_leg
 from queue_app.services import counters, visits
 from queue_app.services.catalog import CentreCatalog
 from queue_app.services.counters import Actor
@@ -46,10 +46,14 @@ def leg_states(database: Database, centre: CentreCatalog, ticket: TicketRecord) 
         return [(centre.service_code(leg.service_id), leg.status) for leg in visits.legs_of(session, found)]
 
 
-def test_the_planner_takes_the_shortest_expected_wait_first_ties_in_the_given_order() -> None:
-    options = [LegOption(1, "traffic", 40), LegOption(2, "civil-id", 5), LegOption(3, "medical", 5)]
-    assert next_leg(options).service == "civil-id"
-    assert in_given_order(options).service == "traffic"
+def test_the_planner_rules() -> None:
+    busy = [LegOption(1, "traffic", 40, 8), LegOption(2, "civil-id", 5, 1), LegOption(3, "medical", 5, 1)]
+    assert next_leg(busy, PlanRule.SHORTEST_WAIT).service == "civil-id"  # ties: in the visitor's order
+    assert next_leg(busy, PlanRule.FREE_FIRST).service == "traffic"  # nobody free: the visitor's order
+    assert next_leg(busy, PlanRule.AS_GIVEN).service == "traffic"
+    free = [*busy, LegOption(4, "justice", 2, 0), LegOption(5, "health", 1, 0)]
+    assert next_leg(free).service == "health"  # the default: free first, the shortest of them
+    assert next_leg(free, PlanRule.AS_GIVEN).service == "traffic"
     with pytest.raises(ValueError):
         next_leg([])
 
@@ -97,27 +101,27 @@ def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
     act(database, counters.start, centre, "4", clerk, minutes(2))
     moved = act(database, counters.complete, centre, "4", clerk, minutes(12))
     assert moved is not None and moved.status == "waiting"
-    # next: the medical check (one ahead) before traffic (two ahead), its place in time kept
-    assert moved.service_id == centre.service_ids["medical"] and moved.queued_at == NOW and moved.transactions == 1
+    # someone waits for both traffic and medical: no leg is free, so the visitor's order (traffic), the
+    # visit's place in time kept
+    assert moved.service_id == centre.service_ids["traffic"] and moved.queued_at == NOW and moved.transactions == 2
     assert moved.number == family.number and moved.tracking_code == family.tracking_code
     assert leg_states(database, centre, family) == [
-        ("traffic", "pending"),
+        ("traffic", "current"),
         ("civil-id", "done"),
-        ("medical", "current"),
+        ("medical", "pending"),
     ]
 
-    # the medical ticket issued before the visit arrived goes first; then the visit, ahead of later ones
-    issue(database, centre, "medical", minutes(13))
-    assert act(database, counters.call_next, centre, "6", clerk, minutes(14)).number == "D001"
-    assert act(database, counters.call_next, centre, "6", clerk, minutes(20)).id == family.id
-    moved = act(database, counters.complete, centre, "6", clerk, minutes(30))
-    assert moved is not None and moved.service_id == centre.service_ids["traffic"]
-
-    # in traffic the visit is ahead of a ticket issued after its arrival
-    issue(database, centre, "traffic", minutes(31))
-    numbers = [act(database, counters.call_next, centre, "2", clerk, minutes(32 + n)).number for n in range(3)]
+    # in traffic the tickets issued before the visit arrived go first; then the visit, ahead of a later one
+    issue(database, centre, "traffic", minutes(13))
+    numbers = [act(database, counters.call_next, centre, "2", clerk, minutes(14 + n)).number for n in range(3)]
     assert numbers == ["A002", "A003", family.number]
-    done = act(database, counters.complete, centre, "2", clerk, minutes(50))
+    moved = act(database, counters.complete, centre, "2", clerk, minutes(30))
+    assert moved is not None and moved.service_id == centre.service_ids["medical"]
+
+    # the medical check issued before the visit arrived goes first
+    assert act(database, counters.call_next, centre, "6", clerk, minutes(31)).number == "D001"
+    assert act(database, counters.call_next, centre, "6", clerk, minutes(40)).id == family.id
+    done = act(database, counters.complete, centre, "6", clerk, minutes(50))
     assert done is not None and done.status == "done" and done.finished_at == minutes(50)
     assert [s for _, s in leg_states(database, centre, family)] == ["done", "done", "done"]
 
@@ -132,12 +136,12 @@ def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
     assert [(k, s) for k, s in kinds if k in ("called", "done", "next_leg")] == [
         ("called", ids["civil-id"]),
         ("done", ids["civil-id"]),
-        ("next_leg", ids["medical"]),
-        ("called", ids["medical"]),
-        ("done", ids["medical"]),
         ("next_leg", ids["traffic"]),
         ("called", ids["traffic"]),
         ("done", ids["traffic"]),
+        ("next_leg", ids["medical"]),
+        ("called", ids["medical"]),
+        ("done", ids["medical"]),
     ]
     # each leg's own times are plain rows (reports read them)
     civil = legs[1]
@@ -147,7 +151,7 @@ def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
         minutes(2),
         minutes(12),
     )
-    assert legs[2].queued_at == minutes(12) and legs[0].finished_at == minutes(50)
+    assert legs[0].queued_at == minutes(12) and legs[2].finished_at == minutes(50)
     assert civil.counter_id == centre.counter_ids["4"] and legs[0].counter_id == centre.counter_ids["2"]
 
 
