@@ -16,7 +16,7 @@ from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
 from .notifications import NotificationWorker, OutboxPlanner, make_notifier
 from .notifications.texts import message_text
-from .services import appointments, closing, remote
+from .services import appointments, closing, remote, visits
 from .services.printing import PrintWorker, retry_policy
 from .store.database import utcnow
 
@@ -96,13 +96,13 @@ def _notification_worker(app: Flask, rt: Runtime) -> NotificationWorker | None:
     return NotificationWorker(rt.db, notifier, config, lambda payload: message_text(app, payload), planner)
 
 
-SWEEPS = (remote.mark_due, remote.expire_holds, closing.close_at_closing, appointments.sweep)
+SWEEPS = (remote.mark_due, remote.expire_holds, closing.close_at_closing, appointments.sweep, visits.replan)
 
 
 def _sweep(rt: Runtime) -> None:
     """The time-driven changes, each in its own transaction (one failing does not hold up the others):
-    remote tickets that became due or outstayed their hold, and tickets still waiting at closing time.
-    Screens and phones hear each change."""
+    remote tickets that became due or outstayed their hold, tickets still waiting at closing time, and
+    family visits that should wait in another of their queues now. Screens and phones hear each change."""
     for sweep in SWEEPS:
         with rt.db.transaction() as session:
             events: list[Any] = sweep(session, rt.catalog, utcnow())

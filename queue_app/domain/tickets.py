@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     DUE = "due"  # a visitor who joined from home is told to come now; their place is held from here
     CLOSED = "closed"
     NEXT_LEG = "next_leg"  # a family visit's leg was done and the ticket joined its next leg's queue
+    REPLANNED = "replanned"  # a waiting family visit moved to another of its legs (its place in time kept)
 
 
 class PriorityClass(StrEnum):

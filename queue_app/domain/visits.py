@@ -109,3 +109,20 @@ def next_leg(options: Sequence[LegOption], rule: PlanRule | str = PlanRule.FREE_
     if rule == PlanRule.FREE_FIRST and free:
         return free[0]
     return min(options, key=lambda option: option.position)
+
+
+def better_leg(
+    current: LegOption, pending: Sequence[LegOption], rule: PlanRule | str, margin_minutes: float
+) -> LegOption | None:
+    """Re-planning a visit that waits: the pending leg it should move to now, or None to stay. Under
+    `free_first` only when the current queue still has someone ahead and another leg's has nobody; under
+    `shortest_wait` when another leg's wait is at least `margin_minutes` shorter (no flapping)."""
+    if not pending or rule == PlanRule.AS_GIVEN:
+        return None
+    fastest = min(pending, key=lambda option: (option.wait_minutes, option.position))
+    if rule == PlanRule.SHORTEST_WAIT:
+        return fastest if fastest.wait_minutes + margin_minutes <= current.wait_minutes else None
+    free = [option for option in pending if option.ahead == 0]
+    if current.ahead == 0 or not free:
+        return None
+    return min(free, key=lambda option: (option.wait_minutes, option.position))

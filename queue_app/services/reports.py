@@ -82,14 +82,19 @@ def summary(session: Session, centre: CentreCatalog, first: date, last: date) ->
         .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
     )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(set(COUNTED.values()), 0))
-    visits: dict[int, _Visit] = defaultdict(_Visit)
+    visits: dict[tuple[int, int], _Visit] = defaultdict(_Visit)  # per ticket and leg of a family visit
+    legs: dict[int, int] = defaultdict(int)
     for ticket_id, service_id, kind, at, detail in rows:
         event = EventKind(kind)
         if event == EventKind.TRANSFERRED:  # counted where it left: the event row names the new queue
             service_id = centre.service_ids.get((detail or {}).get("from", ""), service_id)
         if event in COUNTED:
             counts[service_id][COUNTED[event]] += 1
-        visit = visits[ticket_id]
+        if event == EventKind.NEXT_LEG:  # a family visit's next service: its wait there starts now
+            legs[ticket_id] += 1
+            visits[(ticket_id, legs[ticket_id])].since = at
+            continue
+        visit = visits[(ticket_id, legs[ticket_id])]
         if event in (EventKind.ISSUED, EventKind.CHECKED_IN):
             visit.since = at
             eta = (detail or {}).get("eta")

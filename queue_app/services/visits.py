@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import Conflict, IntakeClosed, InvalidInput
 from ..domain.tickets import OPEN_STATES, EventKind, PriorityClass, Status
-from ..domain.visits import LegOption, LegRequest, LegStatus, PlanRule, next_leg
+from ..domain.visits import LegOption, LegRequest, LegStatus, PlanRule, better_leg, next_leg
 from ..store import tickets as tickets_store
 from ..store import visits as store
 from ..store.records import LegRecord, TicketRecord
-from .catalog import CentreCatalog
+from .catalog import Catalog, CentreCatalog
 from .events import Event, QueueChanged, TicketChanged
 from .queue_state import ticket_estimate
 
@@ -229,3 +229,46 @@ def end_visit(session: Session, ticket: TicketRecord) -> list[LegRecord]:
         if leg.status == LegStatus.PENDING:
             store.drop_leg(session, leg.id)
     return legs_of(session, ticket)
+
+
+def replan(session: Session, catalog: Catalog, now: datetime) -> list[Event]:
+    """The sweep: every family visit still waiting for its current leg moves to another of its legs when
+    the centre's rule says that one is better now (domain/visits.better_leg). Its place in time is kept."""
+    events: list[Event] = []
+    for ticket_id in store.visits_with_legs_to_come(session):
+        ticket = tickets_store.ticket(session, ticket_id)
+        if ticket is not None and ticket.status == Status.WAITING:
+            events += _replan_one(session, catalog.by_id(ticket.centre_id), ticket, now)
+    return events
+
+
+def _replan_one(session: Session, centre: CentreCatalog, ticket: TicketRecord, now: datetime) -> list[Event]:
+    plan = store.legs_of(session, ticket.id)
+    current = next((leg for leg in plan if leg.status == LegStatus.CURRENT), None)
+    pending = [leg for leg in plan if leg.status == LegStatus.PENDING]
+    rules = centre.config.visits
+    if current is None or not pending or rules.plan == PlanRule.AS_GIVEN:
+        return []
+    codes = {leg.id: centre.service_code(leg.service_id) for leg in (current, *pending)}
+    waits = expected_waits(session, centre, list(codes.values()), ticket.priority, ticket.queued_at, ticket.id, now)
+    options = {
+        leg.id: LegOption(leg.position, codes[leg.id], waits[codes[leg.id]][1], waits[codes[leg.id]][0])
+        for leg in (current, *pending)
+    }
+    better = better_leg(options[current.id], [options[leg.id] for leg in pending], rules.plan, rules.replan_minutes)
+    if better is None:
+        return []
+    leg = next(leg for leg in pending if leg.position == better.position)
+    moved = tickets_store.change_ticket(
+        session, ticket.id, {Status.WAITING}, service_id=leg.service_id, transactions=leg.transactions
+    )
+    if moved is None:
+        return []  # called meanwhile
+    store.postpone_leg(session, current.id)
+    store.start_leg(session, leg.id, now)
+    detail = {"from": codes[current.id], "to": better.service}
+    tickets_store.record_event(session, moved, EventKind.REPLANNED, now, detail=detail)
+    return [
+        TicketChanged(centre.code, moved.id, moved.tracking_code, moved.status),
+        QueueChanged(centre.code, (codes[current.id], better.service)),
+    ]

@@ -55,7 +55,7 @@ class Visits(Strict):
     max_legs: int = Field(8, ge=1, le=20)
     max_transactions: int = Field(10, ge=1, le=50)  # per leg (a single-service ticket is one leg)
     plan: Literal["free_first", "shortest_wait", "as_given"] = "free_first"  # the next leg (domain/visits.py)
-    replan_minutes: int = Field(5, ge=1, le=120)  # a waiting visit moves to another leg that is this much shorter
+    replan_minutes: int = Field(5, ge=0, le=120)  # shortest_wait: a waiting visit moves to a leg this much shorter
 
 
 class Zone(Strict):

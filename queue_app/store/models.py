@@ -175,7 +175,7 @@ class VisitLeg(Base):
     is the visitor's place in the hall, and `status` says which leg it is on (domain/visits.py)."""
 
     __tablename__ = "visit_legs"
-    __table_args__ = (UniqueConstraint("ticket_id", "position"),)
+    __table_args__ = (UniqueConstraint("ticket_id", "position"), Index("ix_visit_legs_status", "status", "ticket_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     position: Mapped[int] = mapped_column(Integer)  # in the order the visitor gave (or the clerk added)

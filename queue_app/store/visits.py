@@ -42,6 +42,11 @@ _START = Prepared(
 )
 _DROP = Prepared(_from(LegStatus.PENDING).values(status=LegStatus.DROPPED.value).returning(*_LEGS.c))
 _MOVE = Prepared(_from(LegStatus.CURRENT).values(service_id=bindparam("service_id")).returning(*_LEGS.c))
+_POSTPONE = Prepared(
+    _from(LegStatus.CURRENT).values(status=LegStatus.PENDING.value, queued_at=None).returning(*_LEGS.c)
+)
+# the visits that still have a leg to come, through ix_visit_legs_status (few rows, however long the history)
+_PLANNED = Prepared(select(_LEGS.c.ticket_id).where(_LEGS.c.status == LegStatus.PENDING.value).distinct())
 
 
 def _record(rows: Any) -> LegRecord | None:
@@ -80,6 +85,16 @@ def start_leg(session: Session, leg_id: int, at: datetime) -> LegRecord | None:
 def drop_leg(session: Session, leg_id: int) -> LegRecord | None:
     """A pending leg will not be done (the visit was ended)."""
     return _record(_DROP.execute(session, {"leg_id": leg_id}))
+
+
+def postpone_leg(session: Session, leg_id: int) -> LegRecord | None:
+    """The current leg goes back to the plan: the waiting visit was moved to another of its legs."""
+    return _record(_POSTPONE.execute(session, {"leg_id": leg_id}))
+
+
+def visits_with_legs_to_come(session: Session) -> list[int]:
+    """The tickets of every visit with a leg still pending."""
+    return [row.ticket_id for row in _PLANNED.execute(session, {})]
 
 
 def move_leg(session: Session, leg_id: int, service_id: int) -> LegRecord | None:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from queue_app.domain.errors import InvalidInput, QueueError
-from queue_app.domain.visits import LegOption, LegRequest, PlanRule, Relation, check_legs, next_leg
-from queue_app.services import counters, visits
-from queue_app.services.catalog import CentreCatalog
+from queue_app.domain.visits import LegOption, LegRequest, PlanRule, Relation, better_leg, check_legs, next_leg
+from queue_app.services import counters, reports, visits
+from queue_app.services.catalog import Catalog, CentreCatalog
 from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.store import tickets as tickets_store
@@ -56,6 +56,14 @@ def test_the_planner_rules() -> None:
     assert next_leg(free, PlanRule.AS_GIVEN).service == "traffic"
     with pytest.raises(ValueError):
         next_leg([])
+    # re-planning a visit that waits: free_first moves only from a queue with someone ahead to a free one
+    here = LegOption(1, "traffic", 30, 4)
+    assert better_leg(here, busy[1:], PlanRule.FREE_FIRST, 5) is None
+    assert better_leg(here, free, PlanRule.FREE_FIRST, 5) == free[-1]
+    assert better_leg(LegOption(1, "traffic", 0, 0), free, PlanRule.FREE_FIRST, 5) is None
+    assert better_leg(here, busy[1:], PlanRule.SHORTEST_WAIT, 5) == busy[1]  # 25 minutes shorter
+    assert better_leg(here, [LegOption(2, "x", 27, 3)], PlanRule.SHORTEST_WAIT, 5) is None  # within the margin
+    assert better_leg(here, free, PlanRule.AS_GIVEN, 5) is None
 
 
 def test_legs_are_checked_with_stable_codes() -> None:
@@ -154,6 +162,16 @@ def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
     assert legs[0].queued_at == minutes(12) and legs[2].finished_at == minutes(50)
     assert civil.counter_id == centre.counter_ids["4"] and legs[0].counter_id == centre.counter_ids["2"]
 
+    # the reports count each leg where it was served, and its wait from when it joined that queue
+    with database.reading() as session:
+        figures = {row["service"]: row for row in reports.summary(session, centre, NOW.date(), NOW.date())["services"]}
+    assert [figures[s]["served"] for s in ("civil-id", "traffic", "medical")] == [1, 3, 2]
+    assert figures["civil-id"]["wait_minutes"]["mean"] == 1.0  # issued at 0, called at 1
+    # traffic: A001 11, A002 and A003 23, the visit 4 (joined at 12, called at 16)
+    assert figures["traffic"]["wait_minutes"]["median"] == 17.0
+    # medical: D001 36, the visit 10 (joined at 30, called at 40; not 40 from its arrival)
+    assert figures["medical"]["wait_minutes"]["mean"] == 23.0
+
 
 def test_a_clerk_adds_a_forgotten_leg_and_ends_a_visit(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
     single = issue(database, centre, "traffic", NOW)
@@ -185,3 +203,34 @@ def test_a_visit_checks_every_leg(database: Database, centre: CentreCatalog) -> 
     with pytest.raises(QueueError) as unknown, database.transaction() as session:
         issue_ticket(session, centre, TicketRequest(service="traffic", legs=legs), NOW)
     assert unknown.value.code == "unknown_service"
+
+
+def test_a_waiting_visit_moves_to_a_queue_that_has_emptied(
+    database: Database, catalog: Catalog, centre: CentreCatalog, clerk: Actor
+) -> None:
+    """free_first, re-planned by the sweep: both queues are busy at first (the visitor's order: traffic);
+    once nobody is ahead of it for civil ID, the visit waits there instead, its place in time kept."""
+    issue(database, centre, "traffic", minutes(-10))
+    issue(database, centre, "civil-id", minutes(-9))
+    family = visit(database, centre, (LegRequest("traffic"), LegRequest("civil-id")), NOW)
+    assert family.service_id == centre.service_ids["traffic"]
+    with database.transaction() as session:
+        assert visits.replan(session, catalog, minutes(1)) == []  # nothing better yet
+
+    act(database, counters.call_next, centre, "4", clerk, minutes(2))  # civil ID's only ticket is called
+    with database.transaction() as session:
+        events = visits.replan(session, catalog, minutes(3))
+    moved = reread(database, family)
+    assert moved.service_id == centre.service_ids["civil-id"] and moved.queued_at == NOW
+    assert leg_states(database, centre, family) == [("traffic", "pending"), ("civil-id", "current")]
+    assert {type(event).__name__ for event in events} == {"TicketChanged", "QueueChanged"}
+    with database.transaction() as session:
+        assert visits.replan(session, catalog, minutes(4)) == []  # nobody ahead: it stays
+
+    called = act(database, counters.call_next, centre, "5", clerk, minutes(5))
+    assert called is not None and called.id == family.id
+    with database.reading() as session:
+        kinds = session.scalars(
+            select(TicketEvent.kind).where(TicketEvent.ticket_id == family.id).order_by(TicketEvent.id)
+        ).all()
+    assert kinds == ["issued", "replanned", "called"]

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_legs")),
         sa.UniqueConstraint("ticket_id", "position", name=op.f("uq_visit_legs_ticket_id")),
     )
+    op.create_index("ix_visit_legs_status", "visit_legs", ["status", "ticket_id"])  # the visits still planned
 
 
 def downgrade() -> None:
