@@ -132,3 +132,56 @@ def test_refusals_name_states_and_actions_in_the_visitors_language(live_server: 
         base + "/call", json={"number": ticket["number"]}, headers={**clerk, "Accept-Language": "en"}
     )
     assert english.json()["error"]["message"] == "Cannot call a ticket that is served."
+
+
+def test_a_family_visit_through_the_api(live_server: LiveServer) -> None:
+    url = f"{live_server.url}/api/v1/centres/test/tickets"
+    kiosk = live_server.device("kiosk", "k1")
+    legs = [
+        {"service": "residency", "transactions": 2, "for": "spouse"},
+        {"service": "civil-id", "transactions": 4, "for": "child"},
+    ]
+    answer = requests.post(url, json={"legs": legs, "lang": "en"}, headers=kiosk)
+    assert answer.status_code == 201, answer.text
+    visit = answer.json()
+    assert [(leg["service"], leg["transactions"], leg["for"]) for leg in visit["legs"]] == [
+        ("residency", 2, "spouse"),
+        ("civil-id", 4, "child"),
+    ]
+    assert visit["number"] == "B001" and visit["legs"][0]["status"] == "current"  # nobody waits: her order
+    assert visit["legs"][1]["body_names"]["en"] == "Civil information and health"
+    # the whole visit: her wait, then 2 x 8 minutes of residency and 4 x 5 of civil ID
+    assert visit["visit_minutes"] == visit["eta_minutes"] + 36
+    public = requests.get(f"{live_server.url}/api/v1/tickets/{visit['tracking_code']}").json()
+    assert len(public["legs"]) == 2 and "id" not in public
+    single = requests.post(url, json={"service": "traffic"}, headers=kiosk).json()
+    assert len(single["legs"]) == 1 and "visit_minutes" not in single
+
+    cases = [
+        ({"legs": []}, "invalid_legs"),
+        ({"legs": [{"service": "traffic", "for": "cousin"}]}, "invalid_relation"),
+        ({"legs": [{"service": "traffic"}, {"service": "traffic"}]}, "duplicate_leg"),
+        ({"legs": [{"service": "traffic", "transactions": 11}]}, "invalid_transactions"),
+        ({"legs": [{"service": "traffic"}] * 9}, "too_many_legs"),
+    ]
+    for body, code in cases:
+        refused = requests.post(url, json=body, headers={**kiosk, "Accept-Language": "ar"})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == code, refused.text
+        assert any("\u0600" <= ch <= "\u06ff" for ch in refused.json()["error"]["message"])
+    unknown = requests.post(url, json={"legs": [{"service": "traffic"}, {"service": "nope"}]}, headers=kiosk)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_service"
+
+    # a clerk adds the service she forgot, then ends the visit early
+    staff = live_server.staff("clerk-v", "clerk", "test")
+    counter = f"{live_server.url}/api/v1/centres/test/counters/3"
+    assert requests.post(f"{counter}/sign-in", headers=staff).status_code == 200
+    assert requests.post(f"{counter}/end-visit", headers=staff).json()["error"]["code"] == "no_current_ticket"
+    called = requests.post(f"{counter}/call-next", headers=staff).json()
+    assert called["number"] == visit["number"]
+    added = requests.post(f"{counter}/add-leg", json={"service": "traffic", "for": "child"}, headers=staff)
+    assert added.status_code == 200, added.text
+    assert [leg["service"] for leg in added.json()["legs"]] == ["residency", "civil-id", "traffic"]
+    ended = requests.post(f"{counter}/end-visit", headers=staff).json()
+    assert [leg["status"] for leg in ended["legs"]] == ["current", "dropped", "dropped"]
+    done = requests.post(f"{counter}/complete", headers=staff).json()
+    assert done["status"] == "done" and "visit_minutes" in done and done["visit_minutes"] is None

@@ -91,6 +91,7 @@ def test_a_family_visit_from_kiosk_to_two_counters(
         phone.goto(f"{server.url}/t/{tracking}?lang=en")
         assert phone.locator("#legs li").count() == 3
         assert phone.evaluate(PHONE_LEG) == "civil-id"
+        assert "minutes more for the whole visit" in (phone.text_content("#visit-minutes") or "")
 
         # counter 4 (civil ID) serves the first leg; the console says which leg and what comes next
         server.add_user("clara", "clerk", "test")

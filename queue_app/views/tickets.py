@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..domain.calendar import local_time
-from ..domain.tickets import AT_COUNTER, Status, tracking_link
+from ..domain.tickets import AT_COUNTER, OPEN_STATES, Status, tracking_link
+from ..domain.visits import LegStatus
 from ..services import visits
 from ..services.catalog import CentreCatalog
 from ..services.queue_state import ticket_estimate
@@ -41,6 +42,19 @@ def legs_json(session: Session, centre: CentreCatalog, ticket: TicketRecord) -> 
             }
         )
     return result
+
+
+def visit_minutes(
+    centre: CentreCatalog, ticket: TicketRecord, legs: list[dict[str, Any]], eta_minutes: int | None
+) -> int | None:
+    """A family visit's expected minutes until its last service ends: the wait for the current leg, then
+    every transaction of every leg not yet done at its service's pace. Later legs keep the visit's place
+    in time, so their own waits are short and not counted. None once the visit is over."""
+    if ticket.status not in OPEN_STATES:
+        return None
+    to_do = [leg for leg in legs if leg["status"] in (LegStatus.CURRENT, LegStatus.PENDING)]
+    serving = sum(leg["transactions"] * centre.service(leg["service"]).minutes for leg in to_do)
+    return round((eta_minutes or 0) + serving)
 
 
 def ticket_json(
@@ -92,6 +106,8 @@ def ticket_json(
         "recalls": ticket.recalls,  # a recall calls the visitor again: their phone alerts again
         "legs": legs_json(session, centre, ticket),
     }
+    if ticket.legs > 1:
+        data["visit_minutes"] = visit_minutes(centre, ticket, data["legs"], eta_minutes)
     if private:
         data = {"id": ticket.id, **data, "note": ticket.note}
     return data

@@ -26,6 +26,9 @@
     $("status").textContent = words[t.status] || t.status;
     $("service").textContent = t.service_names[lang] || "";
     drawLegs(t.legs || []);
+    const whole = t.visit_minutes !== undefined && t.visit_minutes !== null;
+    show("visit-minutes", whole);
+    if (whole) $("visit-minutes").textContent = fill(words.visit_minutes, { n: t.visit_minutes });
     const waiting = t.status === "waiting" && t.position !== null;
     show("ahead", waiting);
     if (waiting) $("ahead").textContent = t.position === 0 ? words.ahead_0 : fill(words.ahead_n, { n: t.position });
