@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from ..domain.tickets import Status
 from ..domain.visits import LegStatus
-from .models import VisitLeg, table
+from .models import Ticket, VisitLeg, table
 from .prepared import Prepared
 from .records import LegRecord
 
@@ -45,8 +46,15 @@ _MOVE = Prepared(_from(LegStatus.CURRENT).values(service_id=bindparam("service_i
 _POSTPONE = Prepared(
     _from(LegStatus.CURRENT).values(status=LegStatus.PENDING.value, queued_at=None).returning(*_LEGS.c)
 )
-# the visits that still have a leg to come, through ix_visit_legs_status (few rows, however long the history)
-_PLANNED = Prepared(select(_LEGS.c.ticket_id).where(_LEGS.c.status == LegStatus.PENDING.value).distinct())
+# the waiting visits that still have a leg to come: ix_visit_legs_status holds the few pending legs (those
+# of visits that ended early too: a cancelled visit keeps its plan as it was), the join keeps the waiting
+_TICKETS = table(Ticket)
+_PLANNED = Prepared(
+    select(_LEGS.c.ticket_id)
+    .join(_TICKETS, _TICKETS.c.id == _LEGS.c.ticket_id)
+    .where(_LEGS.c.status == LegStatus.PENDING.value, _TICKETS.c.status == Status.WAITING.value)
+    .distinct()
+)
 
 
 def _record(rows: Any) -> LegRecord | None:
@@ -93,7 +101,7 @@ def postpone_leg(session: Session, leg_id: int) -> LegRecord | None:
 
 
 def visits_with_legs_to_come(session: Session) -> list[int]:
-    """The tickets of every visit with a leg still pending."""
+    """The waiting tickets of every visit with a leg still pending."""
     return [row.ticket_id for row in _PLANNED.execute(session, {})]
 
 
