@@ -20,6 +20,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 BODIES = {
     "call": {"number": "A001", "reason": "returned"},
     "transfer": {"service": "residency"},
+    "add-leg": {"service": "medical"},
     "unpark": {"number": "A001"},
     "requeue": {"number": "A001"},
     "pause": {"reason": "prayer"},
