@@ -1,5 +1,5 @@
 """Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
-`calendar close ...`, `appointments import ...`, `reports daily ...`, `audit verify`."""
+`calendar close ...`, `appointments import ...`, `reports daily|rollup ...`, `audit verify`."""
 
 from __future__ import annotations
 
@@ -301,6 +301,32 @@ def daily(day: str | None, centre_code: str | None, out_dir: str | None) -> None
             for row in summary["services"]:
                 writer.writerow(report_service.csv_row(row))
         click.echo(f"{stem}.json, {stem}.csv")
+
+
+@reports.command("rollup")
+@click.option("--since", default=None, help="The first day, YYYY-MM-DD (default: the last week).")
+@click.option("--centre", "centre_code", default=None, help="One centre (default: every centre).")
+def rollup(since: str | None, centre_code: str | None) -> None:
+    """Keep every finished day from SINCE to yesterday in report_days (again where kept before): the
+    reports worker does the last week each hour; this fills in older history, or redoes it."""
+    from datetime import timedelta
+
+    from .domain.calendar import local_time
+    from .services import reports as report_service
+    from .services.calendar import parse_day
+
+    rt = runtime()
+    centres = [rt.catalog.centre(centre_code)] if centre_code else list(rt.catalog.centres.values())
+    now = utcnow()
+    for centre in centres:
+        yesterday = local_time(now, centre.config.tz).date() - timedelta(days=1)
+        day = parse_day(since) if since else yesterday - timedelta(days=report_service.ROLLUP_DAYS_BACK - 1)
+        count = 0
+        while day <= yesterday:
+            with rt.db.transaction() as session:
+                report_service.rollup(session, centre, day, now)
+            day, count = day + timedelta(days=1), count + 1
+        click.echo(f"{centre.code}: {count} days kept")
 
 
 @click.group("audit", cls=AdminGroup)

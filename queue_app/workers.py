@@ -16,7 +16,7 @@ from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
 from .notifications import NotificationWorker, OutboxPlanner, make_notifier
 from .notifications.texts import message_text
-from .services import appointments, closing, remote, visits
+from .services import appointments, closing, remote, reports, visits
 from .services.printing import PrintWorker, retry_policy
 from .store.database import utcnow
 
@@ -58,6 +58,7 @@ def build(app: Flask, rt: Runtime) -> None:
         rt.workers["notify"] = notifier
     rt.workers["sweeps"] = SweepWorker(lambda: _sweep(rt))
     rt.workers["privacy"] = SweepWorker(lambda: erase_personal_data(rt), interval=3600.0)
+    rt.workers["reports"] = SweepWorker(lambda: roll_up_reports(rt), interval=3600.0)
 
 
 def _print_worker(rt: Runtime) -> PrintWorker:
@@ -108,6 +109,12 @@ def _sweep(rt: Runtime) -> None:
             events: list[Any] = sweep(session, rt.catalog, utcnow())
         if events and rt.publisher is not None:
             rt.publisher.publish(events)
+
+
+def roll_up_reports(rt: Runtime) -> int:
+    """Keep each finished day of every centre in `report_days` (services/reports.py); the days kept."""
+    with rt.db.transaction() as session:
+        return reports.rollup_finished_days(session, rt.catalog, utcnow())
 
 
 def erase_personal_data(rt: Runtime) -> int:

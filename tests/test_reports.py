@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from queue_app.domain.errors import QueueError
 from queue_app.services import closing, counters, reports
 from queue_app.services.tickets import cancel_ticket
 from queue_app.store.database import Database
-from queue_app.store.models import TicketEvent
+from queue_app.store.models import ReportDay, TicketEvent
 from tests.support.server import LiveServer
 from tests.test_centre_day import call, hall, issue, local, open_day
 
@@ -75,6 +75,17 @@ def test_a_small_day_adds_up_by_hand(tmp_path: Path) -> None:
         assert residency["service_minutes"] == {"mean": 8.0, "median": 8.0, "p90": 10.0}  # 6 and 10
         assert residency["within_target"] == 1.0
         assert by_service["medical"]["issued"] == 0 and by_service["medical"]["wait_minutes"]["mean"] is None
+
+        # kept in report_days once the day is over: the same figures, from one row per service
+        with database.transaction() as session:
+            assert reports.rollup(session, centre, SUNDAY, local(23, 0)) == 2  # traffic and residency
+        with database.reading() as session:
+            assert session.scalar(select(func.count()).select_from(ReportDay)) == 2
+            assert reports.summary(session, centre, SUNDAY, SUNDAY) == report
+        assert report["arrivals_by_hour"][8] == 5 and report["arrivals_by_hour"][9] == 1  # the centre's hours
+        assert report["arrivals_by_weekday_hour"][SUNDAY.weekday()][8] == 5
+        assert [(c["counter"], c["served"]) for c in report["counters"]] == [("3", 2), ("1", 1)]
+        assert sum(c["served"] for c in report["clerks"]) == 3
 
         with database.reading() as session:
             monday = reports.summary(session, centre, date(2026, 11, 23), date(2026, 11, 23))

@@ -190,6 +190,20 @@ class VisitLeg(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"))
 
 
+class ReportDay(Base):
+    """One service's finished day, as reports add it up (services/reports.ServiceDay as JSON): kept once the
+    day is over, so that a month's report reads thirty rows per service instead of its events."""
+
+    __tablename__ = "report_days"
+    __table_args__ = (UniqueConstraint("centre_id", "day", "service_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)  # the centre's own date
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rolled_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Appointment(Base):
     """A booked visit: a service at a slot, for a phone number or civil ID, with a code to check in by.
     Imported bookings keep the platform's reference (`external_ref`): the same file twice adds nothing."""
