@@ -8,9 +8,9 @@ PYTHON      ?= python3
 HOST        ?= 127.0.0.1
 PORT        ?= 8000
 CONFIG      ?= config.yaml
-# Debian packages: espeak-ng speaks the calls, libraqm shapes Arabic for the printer,
-# chromium drives the browser tests; nginx fronts several processes (make cluster).
-APT_RUN     := espeak-ng libraqm0
+# Debian packages: espeak-ng speaks the calls, libraqm shapes Arabic for the printer, libjs-chart.js
+# draws the reports' charts; chromium drives the browser tests; nginx fronts several processes (make cluster).
+APT_RUN     := espeak-ng libraqm0 libjs-chart.js
 APT_TEST    := $(APT_RUN) chromium nginx
 TRANSLATION_DIRS := $(wildcard queue_app/translations/*)
 PO_FILES    := $(wildcard queue_app/translations/*/*/LC_MESSAGES/messages.po)

@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
         kiosk,
         outbox,
         print_jobs,
+        report_page,
         reports,
         supervisor,
         track,
@@ -132,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking, reports, account, admin),
+        *(calendar, appointments, booking, reports, report_page, account, admin),
     ):
         app.register_blueprint(module.bp)
 

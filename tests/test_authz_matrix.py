@@ -42,6 +42,7 @@ RULES: dict[str, str] = {
     "home.metrics": "public",  # TABOUR_METRICS_TOKEN closes it (tests/test_metrics.py); off by default
     "home.pair": "credential",
     "static": "public",
+    "report_page.chart_js": "public",  # Chart.js as Debian packages it
     "display.static": "public",
     "display.font": "public",
     "display.chime": "public",
@@ -106,6 +107,9 @@ RULES: dict[str, str] = {
     "calendar.close_days": "supervisor",
     "calendar.reopen": "supervisor",
     "reports.summary": "supervisor",
+    "report_page.page": "supervisor",
+    "report_page.report_csv": "supervisor",
+    "report_page.report_xlsx": "supervisor",
     "appointments.import_bookings": "supervisor",
     # administrators
     "admin.index": "admin",

@@ -88,7 +88,8 @@ class _Leg:
     started: datetime | None = None
 
 
-def _span(centre: CentreCatalog, first: date, last: date) -> tuple[datetime, datetime]:
+def span_of(centre: CentreCatalog, first: date, last: date) -> tuple[datetime, datetime]:
+    """The span of the centre's dates `first` to `last` (both included), in stored (naive UTC) time."""
     if last < first or (last - first).days >= MAX_DAYS:
         raise InvalidInput("invalid_date_span", first=first.isoformat(), last=last.isoformat())
     tz = centre.config.tz
@@ -99,7 +100,7 @@ def _span(centre: CentreCatalog, first: date, last: date) -> tuple[datetime, dat
 
 def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, ServiceDay]:
     """Per service id, what the events of one day of the centre say."""
-    start, end = _span(centre, day, day)
+    start, end = span_of(centre, day, day)
     rows = session.execute(
         select(
             TicketEvent.ticket_id,
@@ -200,7 +201,7 @@ def rollup_finished_days(session: Session, catalog: Catalog, now: datetime) -> i
 
 def days(session: Session, centre: CentreCatalog, first: date, last: date) -> dict[date, dict[int, ServiceDay]]:
     """Every day of the span: from `report_days` where kept, else read from the events."""
-    _span(centre, first, last)
+    span_of(centre, first, last)
     found: dict[date, dict[int, ServiceDay]] = defaultdict(dict)
     rows = session.execute(
         select(ReportDay.day, ReportDay.service_id, ReportDay.facts).where(
