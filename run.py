@@ -20,6 +20,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import gevent  # noqa: E402
+import gevent.event  # noqa: E402
 from gevent.pywsgi import WSGIHandler, WSGIServer  # noqa: E402
 
 
@@ -92,8 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         log="default" if args.access_log else None,
         handler_class=FairHandler,
     )
+    # A stop asked for at any moment from here on is kept until the server runs: calling server.stop()
+    # from the handler before serve_forever() started was lost (serve_forever started it again), so a
+    # SIGTERM during start-up left the process running (found by tests/test_run_addresses.py, busy).
+    stopping = gevent.event.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: server.stop(timeout=2))
+        signal.signal(signum, lambda *_: stopping.set())
     from queue_app import workers
 
     workers.start(app)
@@ -101,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     # of which walked all of it (a ~60 ms pause every few seconds under load, docs/benchmarks.md).
     gc.collect()
     gc.freeze()
-    server.serve_forever()
+    server.start()
+    stopping.wait()
+    server.stop(timeout=2)
     workers.stop(app)
     return 0
 

@@ -28,7 +28,7 @@ def test_printed_links_follow_the_served_port(tmp_path: Path) -> None:
                 break
             lines.append(line.rstrip())
     finally:
-        process.terminate()
+        process.terminate()  # at once: a stop asked for while it still starts up must stop it too
         process.wait(timeout=30)
     served = f"http://127.0.0.1:{port}"
     assert f"Tabour is serving on {served}/" in lines, lines
