@@ -76,12 +76,20 @@ def test_a_small_day_adds_up_by_hand(tmp_path: Path) -> None:
         assert residency["within_target"] == 1.0
         assert by_service["medical"]["issued"] == 0 and by_service["medical"]["wait_minutes"]["mean"] is None
 
-        # kept in report_days once the day is over: the same figures, from one row per service
+        # kept in report_days once the day is over, and the month once it is: the same figures
+        november = (date(2026, 11, 1), date(2026, 11, 30))
+        with database.reading() as session:
+            month = reports.summary(session, centre, *november)  # thirty days read from their events
         with database.transaction() as session:
             assert reports.rollup(session, centre, SUNDAY, local(23, 0)) == 2  # traffic and residency
+            reports.rollup_month(session, centre, november[0], local(23, 0))
         with database.reading() as session:
-            assert session.scalar(select(func.count()).select_from(ReportDay)) == 2
+            assert session.scalar(select(func.count()).select_from(ReportDay)) == 2  # the day, the month
             assert reports.summary(session, centre, SUNDAY, SUNDAY) == report
+            assert reports.summary(session, centre, *november) == month
+            assert len(reports.parts(session, centre, *november)) == 1  # the month, in one piece
+            assert len(reports.parts(session, centre, date(2026, 11, 20), date(2026, 12, 2))) == 13
+        assert {k: month["services"][0][k] for k in ("issued", "served")} == {"issued": 5, "served": 1}
         assert report["arrivals_by_hour"][8] == 5 and report["arrivals_by_hour"][9] == 1  # the centre's hours
         assert report["arrivals_by_weekday_hour"][SUNDAY.weekday()][8] == 5
         assert [(c["counter"], c["served"]) for c in report["counters"]] == [("3", 2), ("1", 1)]

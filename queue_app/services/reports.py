@@ -8,14 +8,15 @@ Waits run from the issue (or the check-in, or a family visit's move to its next 
 call; service from the last call (or the start) to done.
 
 The unit is one service's day (`ServiceDay`), read from the events of that day. A day that is over is
-read once and kept in `report_days` (the roll-up, by the reports worker or `flask reports rollup`), so a
-month's report adds up thirty stored days per service instead of reading a million events; a day not
-rolled up yet (today) is read from its events, so reports are always current (docs/reports.md)."""
+read once and kept in `report_days` (the roll-up, by the reports worker or `flask reports rollup`), and a
+month that is over as the sum of its days; a report adds up the fewest kept pieces that make its span
+(thirty days in one month row), and reads from the events only the days not kept yet (today), so it is
+always current. Times are counted at the whole minute (means exact): a month of every centre is a few
+hundred counts per service to add, not a million values (docs/reports.md, bench/reports.py)."""
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -55,25 +56,34 @@ class ServiceDay:
     cancelled: int = 0
     transferred: int = 0
     closed: int = 0
-    waits: list[float] = field(default_factory=list)
-    service_times: list[float] = field(default_factory=list)
+    waits: dict[str, int] = field(default_factory=dict)  # whole minutes -> how many waited so long
+    service_times: dict[str, int] = field(default_factory=dict)  # the same, for the services
+    wait_total: float = 0.0  # the exact sums, for the means
+    service_total: float = 0.0
     promised: int = 0  # waits measured against a range shown at issue or check-in
     kept: int = 0  # of which called within that range
-    arrivals: list[int] = field(default_factory=lambda: [0] * 24)  # issued per hour of the centre's day
+    # tickets issued per weekday (Monday first, as date.weekday()) and hour, in the centre's time
+    arrivals: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     clerks: dict[str, list[float]] = field(default_factory=dict)  # user id -> [served, minutes, out of turn]
     counters: dict[str, list[float]] = field(default_factory=dict)  # counter id -> [served, minutes]
 
     def add(self, other: ServiceDay) -> None:
         for name in set(COUNTED.values()):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.waits += other.waits
-        self.service_times += other.service_times
+        for histogram, more in ((self.waits, other.waits), (self.service_times, other.service_times)):
+            for minutes, count in more.items():
+                histogram[minutes] = histogram.get(minutes, 0) + count
+        self.wait_total += other.wait_total
+        self.service_total += other.service_total
         self.promised += other.promised
         self.kept += other.kept
-        self.arrivals = [a + b for a, b in zip(self.arrivals, other.arrivals, strict=True)]
-        for mine, theirs in ((self.clerks, other.clerks), (self.counters, other.counters)):
-            for key, values in theirs.items():
-                mine[key] = [a + b for a, b in zip(mine.get(key, [0.0] * len(values)), values, strict=True)]
+        self.arrivals = [
+            [a + b for a, b in zip(mine, theirs, strict=True)]
+            for mine, theirs in zip(self.arrivals, other.arrivals, strict=True)
+        ]
+        for table, rows in ((self.clerks, other.clerks), (self.counters, other.counters)):
+            for key, values in rows.items():
+                table[key] = [a + b for a, b in zip(table.get(key, [0.0] * len(values)), values, strict=True)]
 
 
 @dataclass
@@ -124,7 +134,8 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
         if event in COUNTED:
             setattr(facts[service_id], COUNTED[event], getattr(facts[service_id], COUNTED[event]) + 1)
         if event == EventKind.ISSUED:
-            facts[service_id].arrivals[local_time(at, centre.config.tz).hour] += 1
+            local = local_time(at, centre.config.tz)
+            facts[service_id].arrivals[local.weekday()][local.hour] += 1
         if event == EventKind.NEXT_LEG:  # a family visit's next service: its wait there starts now
             leg_of[ticket_id] += 1
             legs[(ticket_id, leg_of[ticket_id])].since = at
@@ -146,7 +157,8 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
             leg.started = at
         elif event == EventKind.DONE and leg.last_call is not None:
             minutes = round((at - (leg.started or leg.last_call)).total_seconds() / 60, 1)
-            facts[service_id].service_times.append(minutes)
+            _count(facts[service_id].service_times, minutes)
+            facts[service_id].service_total += minutes
             if user_id is not None:
                 _tally(facts[service_id].clerks, user_id, (1, minutes, 0))
             if counter_id is not None:
@@ -154,8 +166,16 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
     return dict(facts)
 
 
+def _count(histogram: dict[str, int], minutes: float) -> None:
+    """One more time of `minutes`, counted at the whole minute: a month of a country is then a few hundred
+    counts per service to add, not a million values (bench/reports.py)."""
+    key = str(round(minutes))
+    histogram[key] = histogram.get(key, 0) + 1
+
+
 def _wait(facts: ServiceDay, leg: _Leg, minutes: float) -> None:
-    facts.waits.append(round(minutes, 1))
+    _count(facts.waits, minutes)
+    facts.wait_total += minutes
     if leg.promised is not None:
         facts.promised += 1
         facts.kept += leg.promised[0] <= minutes <= leg.promised[1] + 0.5
@@ -168,108 +188,173 @@ def _tally(table: dict[str, list[float]], key: int, values: tuple[float, ...]) -
 
 # -- the roll-up -----------------------------------------------------------------------------------
 
+DAY, MONTH = "day", "month"
+Facts = dict[int, ServiceDay]  # per service id
+
+
+def _month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    return first, after - timedelta(days=1)
+
+
+def _keep(session: Session, centre: CentreCatalog, period: str, day: date, facts: Facts, now: datetime) -> None:
+    session.execute(
+        delete(ReportDay).where(ReportDay.centre_id == centre.id, ReportDay.period == period, ReportDay.day == day)
+    )
+    stored = {str(service_id): asdict(service_day) for service_id, service_day in facts.items()}
+    session.add(ReportDay(centre_id=centre.id, period=period, day=day, facts=stored, rolled_at=now))
+
+
+def _loaded(stored: dict[str, Any]) -> Facts:
+    return {int(service_id): ServiceDay(**facts) for service_id, facts in stored.items()}
+
 
 def rollup(session: Session, centre: CentreCatalog, day: date, now: datetime) -> int:
-    """Read a finished day from its events and keep it in `report_days` (again if it was kept before);
-    the services stored."""
+    """Read a finished day from its events and keep it (again if it was kept before); when that was the
+    last day of a finished month, keep the month too. The services of the day."""
     facts = day_facts(session, centre, day)
-    session.execute(delete(ReportDay).where(ReportDay.centre_id == centre.id, ReportDay.day == day))
-    for service_id, service_day in facts.items():
-        session.add(
-            ReportDay(centre_id=centre.id, service_id=service_id, day=day, facts=asdict(service_day), rolled_at=now)
-        )
+    _keep(session, centre, DAY, day, facts, now)
+    first, last = _month_of(day)
+    if day == last:
+        rollup_month(session, centre, first, now)
     return len(facts)
 
 
+def rollup_month(session: Session, centre: CentreCatalog, first: date, now: datetime) -> None:
+    """Keep a finished month as the sum of its days (each from `report_days`, else from its events)."""
+    month = _merged(_days(session, centre, *_month_of(first)))
+    _keep(session, centre, MONTH, first, month, now)
+
+
 def rollup_finished_days(session: Session, catalog: Catalog, now: datetime) -> int:
-    """The reports worker's round: every centre's finished days of the last week not kept yet (a day is
-    finished once it is over in the centre's timezone). The days rolled up."""
+    """The reports worker's round: every centre's finished days of the last week that are not kept yet
+    (a day is finished once it is over in the centre's timezone), and their months once over. The days
+    rolled up."""
     done = 0
     for centre in catalog.centres.values():
         today = local_time(now, centre.config.tz).date()
-        days = {today - timedelta(days=n) for n in range(1, ROLLUP_DAYS_BACK + 1)}
+        wanted = {today - timedelta(days=n) for n in range(1, ROLLUP_DAYS_BACK + 1)}
         kept = set(
             session.scalars(
-                select(ReportDay.day).where(ReportDay.centre_id == centre.id, ReportDay.day.in_(days)).distinct()
+                select(ReportDay.day).where(
+                    ReportDay.centre_id == centre.id, ReportDay.period == DAY, ReportDay.day.in_(wanted)
+                )
             )
         )
-        for day in sorted(days - kept):
+        for day in sorted(wanted - kept):
             rollup(session, centre, day, now)
             done += 1
     return done
 
 
-def days(session: Session, centre: CentreCatalog, first: date, last: date) -> dict[date, dict[int, ServiceDay]]:
-    """Every day of the span: from `report_days` where kept, else read from the events."""
-    span_of(centre, first, last)
-    found: dict[date, dict[int, ServiceDay]] = defaultdict(dict)
-    rows = session.execute(
-        select(ReportDay.day, ReportDay.service_id, ReportDay.facts).where(
-            ReportDay.centre_id == centre.id, ReportDay.day >= first, ReportDay.day <= last
+def _days(session: Session, centre: CentreCatalog, first: date, last: date) -> list[Facts]:
+    """Each day from `first` to `last`: kept, else read from its events."""
+    kept = {
+        day: _loaded(facts)
+        for day, facts in session.execute(
+            select(ReportDay.day, ReportDay.facts).where(
+                ReportDay.centre_id == centre.id,
+                ReportDay.period == DAY,
+                ReportDay.day >= first,
+                ReportDay.day <= last,
+            )
         )
-    )
-    for day, service_id, facts in rows:
-        found[day][service_id] = ServiceDay(**facts)
-    kept = set(found)
+    }
+    found, day = [], first
+    while day <= last:
+        found.append(kept[day] if day in kept else day_facts(session, centre, day))
+        day += timedelta(days=1)
+    return found
+
+
+def parts(session: Session, centre: CentreCatalog, first: date, last: date) -> list[Facts]:
+    """The span in as few kept pieces as it allows: each whole month kept as a month, the other days as
+    days (kept, or read from their events: today is always current)."""
+    span_of(centre, first, last)
+    months = {
+        day: _loaded(facts)
+        for day, facts in session.execute(
+            select(ReportDay.day, ReportDay.facts).where(
+                ReportDay.centre_id == centre.id,
+                ReportDay.period == MONTH,
+                ReportDay.day >= first,
+                ReportDay.day <= last,
+            )
+        )
+    }
+    found: list[Facts] = []
     day = first
     while day <= last:
-        if day not in kept:
-            found[day] = day_facts(session, centre, day)
-        day += timedelta(days=1)
-    return dict(found)
+        month_first, month_last = _month_of(day)
+        if day == month_first and month_last <= last and day in months:
+            found.append(months[day])
+            day = month_last + timedelta(days=1)
+            continue
+        end = min(month_last, last)
+        found += _days(session, centre, day, end)
+        day = end + timedelta(days=1)
+    return found
+
+
+def _merged(pieces: Iterable[Facts]) -> Facts:
+    total: Facts = defaultdict(ServiceDay)
+    for piece in pieces:
+        for service_id, facts in piece.items():
+            total[service_id].add(facts)
+    return dict(total)
 
 
 # -- the figures -----------------------------------------------------------------------------------
 
 
-def _stats(values: list[float]) -> dict[str, float | None]:
-    """Mean, median and 90th percentile (nearest rank), in minutes to one decimal."""
-    if not values:
+def _stats(histogram: dict[str, int], total_minutes: float) -> dict[str, float | None]:
+    """Mean (exact, to one decimal), median and 90th percentile (nearest rank, to the minute) of times
+    kept as {whole minutes: count}."""
+    values = sorted((int(minutes), count) for minutes, count in histogram.items() if count)
+    total = sum(count for _minutes, count in values)
+    if not total:
         return {"mean": None, "median": None, "p90": None}
-    ordered = sorted(values)
-    p90 = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+    def at_rank(rank: int) -> int:  # the value at a 0-based rank of the ordered values
+        seen = 0
+        for minutes, count in values:
+            seen += count
+            if rank < seen:
+                return minutes
+        return values[-1][0]
+
+    middle = total // 2
+    median = at_rank(middle) if total % 2 else (at_rank(middle - 1) + at_rank(middle)) / 2
     return {
-        "mean": round(statistics.fmean(ordered), 1),
-        "median": round(statistics.median(ordered), 1),
-        "p90": round(p90, 1),
+        "mean": round(total_minutes / total, 1),
+        "median": round(median, 1),
+        "p90": round(at_rank(max(0, math.ceil(0.9 * total) - 1)), 1),
     }
-
-
-def _merge(parts: Iterable[ServiceDay]) -> ServiceDay:
-    total = ServiceDay()
-    for part in parts:
-        total.add(part)
-    return total
 
 
 def summary(
     session: Session, centre: CentreCatalog, first: date, last: date, services: Iterable[str] | None = None
 ) -> dict[str, Any]:
     """The figures of the centre's services (all, or `services`) from `first` to `last` (both included)."""
-    span = days(session, centre, first, last)
+    totals = _merged(parts(session, centre, first, last))
     wanted = set(services) if services is not None else None
     result = []
     overall = ServiceDay()
-    heat = [[0] * 24 for _ in range(7)]  # Monday first, as date.weekday()
     for _body, config in centre.config.services():
         if wanted is not None and config.code not in wanted:
             continue
-        service_id = centre.service_ids[config.code]
-        total = _merge(day_services[service_id] for day_services in span.values() if service_id in day_services)
-        for day, day_services in span.items():
-            if service_id in day_services:
-                heat[day.weekday()] = [
-                    a + b for a, b in zip(heat[day.weekday()], day_services[service_id].arrivals, strict=True)
-                ]
+        total = totals.get(centre.service_ids[config.code], ServiceDay())
         overall.add(total)
-        within = [w <= config.target_wait for w in total.waits]
+        waited = sum(total.waits.values())
+        within = sum(count for minutes, count in total.waits.items() if int(minutes) <= config.target_wait)
         result.append(
             {
                 "service": config.code,
                 **{name: getattr(total, name) for name in sorted(set(COUNTED.values()))},
-                "wait_minutes": _stats(total.waits),
-                "service_minutes": _stats(total.service_times),
-                "within_target": round(sum(within) / len(within), 3) if within else None,
+                "wait_minutes": _stats(total.waits, total.wait_total),
+                "service_minutes": _stats(total.service_times, total.service_total),
+                "within_target": round(within / waited, 3) if waited else None,
                 "estimate_kept": round(total.kept / total.promised, 3) if total.promised else None,
             }
         )
@@ -278,8 +363,8 @@ def summary(
         "from": first.isoformat(),
         "to": last.isoformat(),
         "services": result,
-        "arrivals_by_hour": overall.arrivals,
-        "arrivals_by_weekday_hour": heat,
+        "arrivals_by_hour": [sum(day[hour] for day in overall.arrivals) for hour in range(24)],
+        "arrivals_by_weekday_hour": overall.arrivals,
         "clerks": [
             {"user_id": int(key), "served": int(v[0]), "service_minutes": v[1], "out_of_turn": int(v[2])}
             for key, v in sorted(overall.clerks.items(), key=lambda item: -item[1][0])

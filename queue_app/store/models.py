@@ -191,15 +191,16 @@ class VisitLeg(Base):
 
 
 class ReportDay(Base):
-    """One service's finished day, as reports add it up (services/reports.ServiceDay as JSON): kept once the
-    day is over, so that a month's report reads thirty rows per service instead of its events."""
+    """A centre's finished day, or month, as reports add it up: per service id, its services/reports
+    ServiceDay as JSON. Kept once the day (the month) is over, so that a month's report reads one row per
+    centre instead of a million events; a day without tickets is kept too (as nothing)."""
 
     __tablename__ = "report_days"
-    __table_args__ = (UniqueConstraint("centre_id", "day", "service_id"),)
+    __table_args__ = (UniqueConstraint("centre_id", "period", "day"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    day: Mapped[date] = mapped_column(Date)  # the centre's own date
+    period: Mapped[str] = mapped_column(String(5))  # day | month
+    day: Mapped[date] = mapped_column(Date)  # the centre's own date (a month: its first day)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     rolled_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -1,4 +1,4 @@
-"""report_days: each service's finished day as the reports add it up (the roll-up)
+"""report_days: each centre's finished days and months as the reports add them up (the roll-up)
 
 Revision ID: c7e1f3a5b9d2
 Revises: a9c2e4f6b8d1
@@ -19,14 +19,13 @@ def upgrade() -> None:
         "report_days",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("centre_id", sa.Integer(), nullable=False),
-        sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=5), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
         sa.Column("rolled_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["centre_id"], ["centres.id"], name=op.f("fk_report_days_centre_id_centres")),
-        sa.ForeignKeyConstraint(["service_id"], ["services.id"], name=op.f("fk_report_days_service_id_services")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_days")),
-        sa.UniqueConstraint("centre_id", "day", "service_id", name=op.f("uq_report_days_centre_id")),
+        sa.UniqueConstraint("centre_id", "period", "day", name=op.f("uq_report_days_centre_id")),
     )
 
 
