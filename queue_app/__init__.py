@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         booking,
         calendar,
+        central,
         counter,
         display,
         home,
@@ -133,7 +134,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking, reports, report_page, account, admin),
+        *(calendar, appointments, booking, reports, report_page, central, account, admin),
     ):
         app.register_blueprint(module.bp)
 

@@ -108,6 +108,7 @@ RULES: dict[str, str] = {
     "calendar.reopen": "supervisor",
     "reports.summary": "supervisor",
     "report_page.page": "supervisor",
+    "central.page": "admin",  # and the central role, which this matrix does not play (tests/test_central_browser.py)
     "report_page.report_csv": "supervisor",
     "report_page.report_xlsx": "supervisor",
     "appointments.import_bookings": "supervisor",
@@ -127,7 +128,7 @@ RULES: dict[str, str] = {
 COUNTER_ACTIONS = re.compile(r"^(counter\.action_|api\.counter_)")  # each counter action: staff of the centre
 
 # Socket.IO: who may connect to each namespace, and the events a connected client may send
-NAMESPACE_RULES = {"/hall": {"display"} | STAFF, "/track": {"public"}, "/print": {"kiosk"}}
+NAMESPACE_RULES = {"/hall": {"display"} | STAFF, "/track": {"public"}, "/print": {"kiosk"}, "/central": {"admin"}}
 EVENT_RULES = {("/hall", "snapshot"): "connected clients of /hall ask for their own snapshot again"}
 
 # Not sent through the matrix: they end the caller's own session (tests/test_accounts.py covers them)

@@ -12,6 +12,7 @@ def socket_clients(socketio: SocketIO) -> dict[str, int]:
 
 
 def register_namespaces(socketio: SocketIO) -> None:
+    from .central import CentralNamespace
     from .hall import HallNamespace
     from .printing import PrintNamespace
     from .track import TrackNamespace
@@ -19,3 +20,4 @@ def register_namespaces(socketio: SocketIO) -> None:
     socketio.on_namespace(HallNamespace("/hall"))
     socketio.on_namespace(TrackNamespace("/track"))
     socketio.on_namespace(PrintNamespace("/print"))
+    socketio.on_namespace(CentralNamespace("/central"))

@@ -32,6 +32,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 - `resync` {} to every client of `/hall` and `/track`: the bus between processes lost messages (Redis was
   away, realtime/bus.py) and is back; each screen, console, board and phone reads its state again (a
   screen asks with `snapshot`).
+- `/central` `centre_changed` {centre: <a row of the central board, views/central.py>} to room
+  `central:<centre>`, at most once per CENTRAL_DEBOUNCE seconds per centre, after any event of the centre;
+  `central_snapshot` {centres: [rows]} to a watcher on connect (realtime/central.py).
 """
 
 from __future__ import annotations
@@ -47,11 +50,12 @@ from ..domain.tickets import Status
 from ..services.catalog import Catalog
 from ..services.events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from ..store.database import Database, utcnow
-from ..views import hall
+from ..views import central, hall
 
 log = logging.getLogger(__name__)
 
 QUEUE_DEBOUNCE = 0.25
+CENTRAL_DEBOUNCE = 2.0  # a centre's row on the central board: live enough for a room's wall, cheap for 52 halls
 SNAPSHOT_TTL = 1.0
 
 
@@ -75,12 +79,18 @@ def queue_room(centre: str, service: str) -> str:
     return f"queue:{centre}:{service}"
 
 
+def central_room(centre: str) -> str:
+    """The central board's watchers of a centre (namespace /central)."""
+    return f"central:{centre}"
+
+
 class Publisher:
     def __init__(self, socketio: SocketIO, db: Database, catalog: Catalog) -> None:
         self.socketio = socketio
         self.db = db
         self.catalog = catalog
         self._queue_pending: set[str] = set()
+        self._central_pending: set[str] = set()
         self._snapshots: dict[tuple[str, tuple[str, ...] | None], tuple[float, dict[str, Any]]] = {}
         self.listeners: list[Callable[[list[Event]], None]] = []  # e.g. metrics.Metrics.observe
 
@@ -110,6 +120,7 @@ class Publisher:
         for event in events:
             for key in [key for key in self._snapshots if key[0] == event.centre]:
                 self._snapshots.pop(key, None)
+            self._central_changed_soon(event.centre)
             if isinstance(event, TicketCalled):
                 self._ticket_called(event)
             elif isinstance(event, QueueChanged):
@@ -173,6 +184,24 @@ class Publisher:
             return
         self._queue_pending.add(centre)
         self.socketio.start_background_task(self._queue_changed_later, centre)
+
+    def _central_changed_soon(self, centre: str) -> None:
+        """The centre's row of the central board, at most once per CENTRAL_DEBOUNCE seconds per centre."""
+        if centre in self._central_pending:
+            return
+        self._central_pending.add(centre)
+        self.socketio.start_background_task(self._central_changed_later, centre)
+
+    def _central_changed_later(self, centre: str) -> None:
+        self.socketio.sleep(CENTRAL_DEBOUNCE)
+        self._central_pending.discard(centre)
+        try:
+            with self.db.reading() as session:
+                row = central.centre_row(session, self.catalog.centre(centre), utcnow())
+        except Exception:  # the board waits for the next change; the halls never wait for the board
+            log.exception("central board row of %s", centre)
+            return
+        self.socketio.emit("centre_changed", {"centre": row}, to=central_room(centre), namespace="/central")
 
     def _queue_changed_later(self, centre: str) -> None:
         self.socketio.sleep(QUEUE_DEBOUNCE)

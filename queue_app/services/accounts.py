@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 from ..domain.errors import Conflict, Forbidden, InvalidInput, QueueError
 from ..store.models import Device, User
 
-ROLES = ("admin", "supervisor", "clerk")
+ROLES = ("admin", "supervisor", "clerk", "central")  # central: the ministry's operations room, every centre, read-only
 DEVICE_KINDS = ("kiosk", "display")
 USERNAME = re.compile(r"[\w.\-]{2,64}")  # letters of any script, digits, _ . -
 

@@ -31,7 +31,7 @@ class Security(Strict):
     # messages this many days after the visit; the statistics stay
     personal_data_days: int = Field(30, ge=1, le=3650)
     # roles that must enrol two-step verification (TOTP) before using the site; optional for the others
-    two_step_roles: list[Literal["admin", "supervisor", "clerk"]] = ["admin", "supervisor"]
+    two_step_roles: list[Literal["admin", "supervisor", "clerk", "central"]] = ["admin", "supervisor", "central"]
 
     _account = field_validator("failed_sign_ins_per_account")(_limits)
     _address = field_validator("failed_sign_ins_per_address")(_limits)

@@ -86,7 +86,7 @@ def _users_page(status: int = 200, **context: Any) -> Any:
         rows = users.listing(session)
     centres = {c.id: c for c in rt.catalog.centres.values()}
     return render_template(
-        "admin/users.html", users=rows, centres=centres, roles=("clerk", "supervisor", "admin"), **context
+        "admin/users.html", users=rows, centres=centres, roles=("clerk", "supervisor", "admin", "central"), **context
     ), status
 
 

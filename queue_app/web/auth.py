@@ -43,10 +43,12 @@ def safe_next(target: str | None) -> str | None:
 def landing_for(identity: StaffIdentity) -> str:
     """Where a member of staff starts: their centre's counter picker or board."""
     catalog = runtime().catalog
+    if identity.role in ("central", "admin") and identity.centre_id is None:
+        return url_for("central.page")
     centre = catalog.by_id(identity.centre_id) if identity.centre_id is not None else None
     if centre is None:
         return url_for("home.index")
-    if identity.role in ("supervisor", "admin"):
+    if identity.role in ("supervisor", "admin", "central"):
         return url_for("supervisor.page", centre=centre.code)
     return url_for("counter.page", centre=centre.code)
 

@@ -33,7 +33,7 @@ MESSAGES: dict[str, Any] = {
     "invalid_relation": _l("'for' is one of: %(relations)s."),
     "invalid_civil_id": _l("A civil ID has exactly 12 digits."),
     "invalid_priority": _l("Priority must be none, elderly or disabled."),
-    "invalid_role": _l("The role must be admin, supervisor or clerk."),
+    "invalid_role": _l("The role must be admin, supervisor, clerk or central."),
     "invalid_device_kind": _l("A device is a kiosk or a display."),
     "password_too_short": _l("A password needs at least %(minimum)s characters."),
     "password_too_simple": _l(

@@ -30,7 +30,7 @@ from .staff_pages import refuse_on_page, staff_for_page
 bp = Blueprint("report_page", __name__)
 bp.register_error_handler(QueueError, refuse_on_page)
 
-ROLES = ("supervisor", "admin")
+ROLES = ("supervisor", "admin", "central")
 CHART_JS = Path("/usr/share/javascript/chart.js/chart.min.js")  # Debian's libjs-chart.js (make run installs it)
 PRESETS = ("today", "yesterday", "week", "month", "last_month")
 

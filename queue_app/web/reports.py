@@ -21,7 +21,7 @@ def summary(centre: str) -> Any:
     """`?from=YYYY-MM-DD&to=YYYY-MM-DD`, dates in the centre's timezone (both included)."""
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    who = require_staff(entry, roles=("admin", "supervisor"))
+    who = require_staff(entry, roles=("admin", "supervisor", "central"))
     args = dict(request.args)
     first, last = parse_day(field(args, "from")), parse_day(field(args, "to"))
     with rt.db.reading() as session:

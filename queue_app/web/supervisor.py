@@ -25,7 +25,8 @@ from .staff_pages import client_script_url, staff_for_page
 
 bp = Blueprint("supervisor", __name__)
 
-ROLES = ("supervisor", "admin")
+ROLES = ("supervisor", "admin")  # who may change the hall
+VIEWERS = (*ROLES, "central")  # who may watch it (the central board opens it)
 
 
 def _supervisor(entry: CentreCatalog) -> Supervisor:
@@ -47,7 +48,7 @@ def _done(centre: str, events: tuple[Event, ...], notice: str) -> Any:
 def page(centre: str) -> Any:
     rt = runtime()
     entry = rt.catalog.centre(centre)
-    who = staff_for_page(entry, ROLES)
+    who = staff_for_page(entry, VIEWERS)
     if not isinstance(who, StaffIdentity):
         return who
     now = utcnow()
@@ -69,6 +70,7 @@ def page(centre: str) -> Any:
         out_of_turn=out_of_turn,
         services=services,
         scope=scope,
+        read_only=who.role not in ROLES,
         socket_script=client_script_url(),
     )
 
