@@ -116,6 +116,12 @@
       count.textContent = known ? String(waiting) : "–";
       item.appendChild(title);
       item.appendChild(count);
+      if (body.kept !== null && body.kept !== undefined) {  // the estimates kept last week, in public
+        var kept = document.createElement("div");
+        kept.className = "body-kept";
+        bilingual(kept, function (lang) { return label("kept", lang).replace("{share}", Math.round(100 * body.kept)); });
+        item.appendChild(kept);
+      }
       list.appendChild(item);
     });
   }

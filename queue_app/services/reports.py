@@ -376,6 +376,30 @@ def summary(
     }
 
 
+PUBLIC_DAYS = 7  # the public figure: the last week's finished days
+PUBLIC_MINIMUM = 20  # visitors shown a wait, below which a body's share is not published (too few to say)
+PUBLIC_SECONDS = 3600
+
+
+def estimates_kept(session: Session, centre: CentreCatalog, now: datetime) -> dict[str, float]:
+    """Per body, the share of the last week's visitors who were called within the range of minutes they
+    were shown, for the public (the hall screens, the join page); bodies with too few are left out. Read
+    from the kept days at most once an hour per centre."""
+    cached = centre.public_kept
+    if cached is not None and timedelta(0) <= now - cached[0] < timedelta(seconds=PUBLIC_SECONDS):
+        return dict(cached[1])
+    today = local_time(now, centre.config.tz).date()
+    totals = _merged(parts(session, centre, today - timedelta(days=PUBLIC_DAYS), today - timedelta(days=1)))
+    shares = {}
+    for body in centre.config.bodies:
+        facts = [totals[centre.service_ids[s.code]] for s in body.services if centre.service_ids[s.code] in totals]
+        promised, kept = sum(f.promised for f in facts), sum(f.kept for f in facts)
+        if promised >= PUBLIC_MINIMUM:
+            shares[body.code] = round(kept / promised, 2)
+    centre.public_kept = (now, shares)
+    return shares
+
+
 CSV_COLUMNS = (
     "service", "issued", "served", "no_show", "cancelled", "transferred", "closed",
     "wait_mean", "wait_median", "wait_p90", "service_mean", "service_median", "service_p90",

@@ -166,6 +166,9 @@ class Centre(Strict):
     remote: Remote = Remote()
     counter_rules: CounterRules = CounterRules()
     visits: Visits = Visits()
+    # the hall screens and the join page say, per body, the share of last week's visitors called within the
+    # wait they were shown (services/reports.estimates_kept); a centre may keep it to itself
+    show_estimates_kept: bool = True
     zones: list[Zone] = Field(min_length=1)
     bodies: list[Body] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)

@@ -20,6 +20,7 @@ from ..services.accounts import Unauthorized
 from ..services.catalog import CentreCatalog
 from ..settings import RTL_LANGUAGES, Display
 from .access import DEVICE_COOKIE
+from .estimates import public_estimates
 from .home import PAIRING_COOKIE_DAYS
 
 bp = Blueprint(
@@ -89,6 +90,7 @@ def _labels(languages: Sequence[str]) -> dict[str, dict[str, str]]:
                 "reconnecting": gettext("Reconnecting…"),
                 "sound_blocked": gettext("Sound is blocked by the browser. Tap the screen once to enable it."),
                 "no_calls": gettext("No calls yet"),
+                "kept": gettext("Last week %(share)s%% were called within the time we told them", share="{share}"),
             }
     return result
 
@@ -106,8 +108,9 @@ def page(centre: str, code: str) -> Any:
     # the waiting panel shows the bodies served in the screen's zones (a zone-B screen listed the whole
     # centre and cut zone B's own bodies off); a zone without counters shows them all
     served = {s for c in centre_config.counters if c.zone in display.zones for s in c.services}
+    kept = public_estimates(entry)
     bodies = [
-        {"code": b.code, "names": b.names.as_dict(), "services": shown}
+        {"code": b.code, "names": b.names.as_dict(), "services": shown, "kept": kept.get(b.code)}
         for b in centre_config.bodies
         if (shown := [s.code for s in b.services if not served or s.code in served])
     ]

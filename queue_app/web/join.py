@@ -18,6 +18,7 @@ from ..views.tickets import ticket_json
 from .access import require_issuer
 from .api import json_body, publish
 from .errors import message_for
+from .estimates import public_estimates
 
 bp = Blueprint("join", __name__)
 
@@ -99,6 +100,7 @@ def page(centre: str) -> Any:
             error=error,
             form=request.form,
             check_in=entry.config.remote.check_in_required,
+            kept=public_estimates(entry),
             hold_minutes=entry.config.remote.hold_minutes,
         ),
         status,
