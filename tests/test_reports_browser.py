@@ -86,10 +86,22 @@ def test_a_supervisor_reads_the_day_and_takes_the_spreadsheet(
         page.goto(f"{live_server.url}/reports/test?preset=today&lang=en")
         assert page.locator("html").get_attribute("dir") == "ltr"
         assert "Waits against their targets" in page.inner_text("body")
+        page.wait_for_selector('#report[data-charts="drawn"]')  # the charts in English too
+        assert "Family visits: 0" in page.inner_text("#family-line")
     finally:
         context.close()
 
-    # a clerk cannot read the reports
+    # a supervisor of another centre cannot read this centre's reports, nor a clerk its own
+    live_server.add_user("omar", "supervisor", "other")
+    elsewhere = browser.new_context()
+    try:
+        boss = elsewhere.new_page()
+        sign_in(boss, live_server, "omar", "/reports/other")
+        answer = boss.goto(f"{live_server.url}/reports/test")
+        assert answer is not None and answer.status == 403
+    finally:
+        elsewhere.close()
+
     other = browser.new_context()
     try:
         desk = other.new_page()

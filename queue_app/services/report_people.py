@@ -1,7 +1,7 @@
 """The people side of a centre's report over a span of days: visitors' ratings (per service and per
-clerk, their spread and the latest comments) and each clerk's timesheet at the counters (signed in,
-paused by reason). Read live: a month of a centre is a few thousand rows at most (services/reports.py
-keeps the ticket figures, which are millions)."""
+clerk, their spread and the latest comments), each clerk's timesheet at the counters (signed in, paused
+by reason), booked visits by outcome, and family visits. Read live: a month of a centre is a few thousand
+rows at most (services/reports.py keeps the ticket figures, which are millions)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.appointments import AppointmentStatus
 from ..domain.calendar import local_time
-from ..store.models import Rating, StaffEvent, User
+from ..domain.tickets import Status
+from ..store.models import Appointment, Rating, StaffEvent, Ticket, User
 from .catalog import CentreCatalog
 from .reports import span_of
 
@@ -108,3 +110,47 @@ def usernames(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+
+
+def appointments(
+    session: Session, centre: CentreCatalog, first: date, last: date, services: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per service, the visits booked for the span by what became of them: still booked, checked in on
+    time, late (served as walk-ins), no-show, cancelled."""
+    start, end = span_of(centre, first, last)
+    rows = session.execute(
+        select(Appointment.service_id, Appointment.status).where(
+            Appointment.centre_id == centre.id, Appointment.visit_at >= start, Appointment.visit_at < end
+        )
+    ).all()
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys([s.value for s in AppointmentStatus], 0))
+    for service_id, status in rows:
+        counts[service_id][status] += 1
+    wanted = set(services) if services is not None else None
+    return [
+        {"service": config.code, **counts[centre.service_ids[config.code]]}
+        for _body, config in centre.config.services()
+        if config.appointments.enabled and (wanted is None or config.code in wanted)
+    ]
+
+
+def family_visits(session: Session, centre: CentreCatalog, first: date, last: date) -> dict[str, Any]:
+    """Family visits issued in the span: how many, their services in all, and the minutes in the centre
+    (issue to the end of the last service) of those served to the end."""
+    start, end = span_of(centre, first, last)
+    rows = session.execute(
+        select(Ticket.legs, Ticket.status, Ticket.issued_at, Ticket.finished_at).where(
+            Ticket.centre_id == centre.id, Ticket.legs > 1, Ticket.issued_at >= start, Ticket.issued_at < end
+        )
+    ).all()
+    done = [
+        (finished - issued).total_seconds() / 60
+        for _legs, status, issued, finished in rows
+        if status == Status.DONE and finished
+    ]
+    return {
+        "visits": len(rows),
+        "services": sum(legs for legs, *_rest in rows),
+        "completed": len(done),
+        "minutes_in_centre": round(sum(done) / len(done), 1) if done else None,
+    }

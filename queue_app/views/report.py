@@ -84,6 +84,11 @@ def report_view(
         "arrivals_by_hour": summary["arrivals_by_hour"],
         "heat": [{"weekday": day, "hours": heat[day]} for day in WEEK_FROM_SUNDAY],
         "heat_max": max((n for day in heat for n in day), default=0),
+        "appointments": [
+            {**row, "names": centre.service(row["service"]).names.as_dict()}
+            for row in report_people.appointments(session, centre, first, last, wanted)
+        ],
+        "family": report_people.family_visits(session, centre, first, last),
     }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from queue_app.domain.errors import InvalidInput, QueueError
 from queue_app.domain.visits import LegOption, LegRequest, PlanRule, Relation, better_leg, check_legs, next_leg
-from queue_app.services import counters, reports, visits
+from queue_app.services import counters, report_people, reports, visits
 from queue_app.services.catalog import Catalog, CentreCatalog
 from queue_app.services.counters import Actor
 from queue_app.services.tickets import TicketRequest, issue_ticket
@@ -171,6 +171,9 @@ def test_a_family_visit_goes_leg_by_leg_keeping_its_place(
     assert figures["traffic"]["wait_minutes"]["median"] == 17.0
     # medical: D001 36, the visit 10 (joined at 30, called at 40; not 40 from its arrival)
     assert figures["medical"]["wait_minutes"]["mean"] == 23.0
+    with database.reading() as session:
+        family_figures = report_people.family_visits(session, centre, NOW.date(), NOW.date())
+    assert family_figures == {"visits": 1, "services": 3, "completed": 1, "minutes_in_centre": 50.0}
 
 
 def test_a_clerk_adds_a_forgotten_leg_and_ends_a_visit(database: Database, centre: CentreCatalog, clerk: Actor) -> None:
