@@ -29,10 +29,12 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import as_utc, local_time
 from ..domain.errors import InvalidInput
 from ..domain.tickets import EventKind
+from ..offload import let_others_run
 from ..store.models import ReportDay, TicketEvent
 from .catalog import Catalog, CentreCatalog
 
 MAX_DAYS = 366
+YIELD_EVERY = 500  # events read between two chances for the hall's other requests
 ROLLUP_DAYS_BACK = 7  # the worker rolls up the finished days of the last week that are not stored yet
 COUNTED = {
     EventKind.ISSUED: "issued",
@@ -127,7 +129,9 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
     facts: dict[int, ServiceDay] = defaultdict(ServiceDay)
     legs: dict[tuple[int, int], _Leg] = defaultdict(_Leg)
     leg_of: dict[int, int] = defaultdict(int)
-    for ticket_id, service_id, kind, at, counter_id, user_id, detail in rows:
+    for number, (ticket_id, service_id, kind, at, counter_id, user_id, detail) in enumerate(rows):
+        if number % YIELD_EVERY == YIELD_EVERY - 1:
+            let_others_run()  # a busy day is tens of thousands of events: the hall's requests come first
         event, detail = EventKind(kind), detail or {}
         if event == EventKind.TRANSFERRED:  # counted where it left: the event row names the new queue
             service_id = centre.service_ids.get(detail.get("from", ""), service_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.errors import QueueError
+from ..offload import off_the_loop
 from ..settings.security import Security
 from ..store.database import Database
 from ..store.models import User
@@ -104,27 +104,12 @@ class SignInThrottle:
         self._run(clear)
 
 
-_hashing: Any = None  # a semaphore made on first use, after gevent has patched threading
 _dummy_hash: str | None = None
 
 
-def _gevent_patched() -> bool:
-    """run.py patches the process with gevent before anything else; scripts and the CLI do not."""
-    return type(threading.Lock()).__module__.startswith("gevent")
-
-
 def _off_the_loop(function: Callable[..., T], *args: Any) -> T:
-    """Run CPU-bound work (scrypt releases the GIL) in gevent's thread pool, one at a time per process;
-    called directly where gevent has not patched the process (scripts, the CLI)."""
-    global _hashing
-    if not _gevent_patched():
-        return function(*args)
-    import gevent
-
-    if _hashing is None:
-        _hashing = threading.BoundedSemaphore(1)
-    with _hashing:
-        return gevent.get_hub().threadpool.apply(function, args)  # type: ignore[no-any-return]
+    """scrypt (it releases the GIL) in gevent's thread pool, one hash at a time per process."""
+    return off_the_loop("passwords", function, *args)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:
