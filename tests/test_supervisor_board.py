@@ -62,7 +62,12 @@ def test_board_follows_the_hall_and_its_changes_are_audited(
     assert page.locator(row("traffic")).get_attribute("data-level") == "over"
     shoot(page, artifacts, "supervisor-board")
 
-    # Close traffic for new tickets: the row says so, and the API refuses a ticket.
+    # The services are grouped by body; closing traffic for new tickets asks once more first.
+    bodies = page.eval_on_selector_all("#services tr.body-row", "rows => rows.map((r) => r.dataset.body)")
+    assert bodies == ["interior", "civil-health"]
+    page.click('button[data-intake="traffic"]')
+    page.wait_for_selector('button[data-intake="traffic"][data-confirm="true"]')
+    assert page.locator(row("traffic")).get_attribute("data-open") == "true"  # not closed by one press
     page.click('button[data-intake="traffic"]')
     page.wait_for_selector(row("traffic") + '[data-open="false"]')
     refused = requests.post(

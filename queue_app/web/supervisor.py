@@ -56,7 +56,14 @@ def page(centre: str) -> Any:
         snapshot = hall.hall_snapshot(db, entry, now)
         out_of_turn = hall.out_of_turn_since(db, entry, start_of_day(entry, now))
     services = [
-        {"code": s.code, "names": s.names.as_dict(), "target_wait": s.target_wait, "minutes": s.minutes}
+        {
+            "code": s.code,
+            "names": s.names.as_dict(),
+            "body": body.code,
+            "body_names": body.names.as_dict(),
+            "target_wait": s.target_wait,
+            "minutes": s.minutes,
+        }
         for body, s in entry.config.services()
         if who.may_manage(body.code)
     ]

@@ -13,6 +13,8 @@
   var services = {};   // code -> {code, names, waiting, longest_wait_minutes, eta_minutes, open, received}
   var skew = 0;        // server clock minus ours, from the snapshot's `at`
   var ACTIVE = ["idle", "calling", "serving"];
+  var CONFIRM_MS = 5000;
+  var confirming = null;  // {code, until}: "close intake" asks once more before it closes a service
 
   function name(names) { return (names && (names[t.lang] || names.ar)) || ""; }
   function el(tag, attrs, text) {
@@ -93,7 +95,14 @@
     var body = document.querySelector("#services tbody");
     body.textContent = "";
     var alerts = [];
+    var lastBody = null;
     data.services.forEach(function (config) {
+      if (config.body !== lastBody) {  // grouped by government body, as the kiosk shows them
+        lastBody = config.body;
+        var head = el("tr", { class: "body-row", "data-body": config.body });
+        head.appendChild(el("th", { colspan: "8", scope: "colgroup" }, name(config.body_names)));
+        body.appendChild(head);
+      }
       var s = services[config.code] || { waiting: 0, longest_wait_minutes: 0, open: true, received: Date.now() };
       var wait = longest(s);
       var level = wait >= config.target_wait ? "over" : wait >= config.target_wait * 0.75 ? "near" : "ok";
@@ -114,8 +123,20 @@
       row.appendChild(el("td", { class: "eta" }, unserved ? t.no_counter : s.eta_minutes === undefined ? t.none : s.eta_minutes + " " + t.min));
       row.appendChild(el("td", { class: "serving" }, serving(config.code).join(", ") || t.none));
       var cell = el("td");
-      var button = el("button", { class: "btn " + (s.open ? "btn-warn" : "btn-primary"), type: "button", "data-intake": config.code }, s.open ? t.close : t.reopen);
+      var asking = s.open && confirming && confirming.code === config.code && Date.now() < confirming.until;
+      var button = el(
+        "button",
+        { class: "btn " + (asking ? "btn-danger" : s.open ? "btn-warn" : "btn-primary"), type: "button", "data-intake": config.code, "data-confirm": String(!!asking) },
+        asking ? t.confirm_close : s.open ? t.close : t.reopen
+      );
       button.addEventListener("click", function () {
+        if (s.open && !asking) {  // closing turns visitors away at once: a second press confirms it
+          confirming = { code: config.code, until: Date.now() + CONFIRM_MS };
+          renderServices();
+          setTimeout(renderServices, CONFIRM_MS + 50);
+          return;
+        }
+        confirming = null;
         var form = new FormData();
         form.append("open", s.open ? "0" : "1");
         button.disabled = true;
