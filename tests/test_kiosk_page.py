@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 
 from tests.support.server import LiveServer
@@ -21,8 +23,12 @@ def test_kiosk_page_pairing_language_and_qr(live_server: LiveServer) -> None:
     assert paired.status_code == 200 and paired.url.endswith("/kiosk/test/k1?lang=ar")
     assert 'lang="ar" dir="rtl"' in paired.text and "اختر الجهة" in paired.text
     assert paired.headers["Cache-Control"] == "no-store"
+    # one numeral system on the screen: the keypad, ticket numbers and hints all in Western digits
+    eastern = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+    assert not eastern.findall(paired.text), "Eastern Arabic digits beside the keypad's Western ones"
     urdu = session.get(base, params={"lang": "ur"})
     assert 'lang="ur" dir="rtl"' in urdu.text and "ادارہ منتخب کریں" in urdu.text
+    assert not eastern.findall(urdu.text)
     assert 'lang="en" dir="ltr"' in session.get(base, params={"lang": "en"}).text
 
     issued = requests.post(
