@@ -252,19 +252,22 @@ def rollup_finished_days(session: Session, catalog: Catalog, now: datetime) -> i
     return done
 
 
+def _kept(session: Session, centre: CentreCatalog, period: str, first: date, last: date) -> dict[date, Facts]:
+    """The kept days (or months, by their first day) of the centre from `first` to `last`."""
+    rows = session.execute(
+        select(ReportDay.day, ReportDay.facts).where(
+            ReportDay.centre_id == centre.id,
+            ReportDay.period == period,
+            ReportDay.day >= first,
+            ReportDay.day <= last,
+        )
+    )
+    return {day: _loaded(facts) for day, facts in rows}
+
+
 def _days(session: Session, centre: CentreCatalog, first: date, last: date) -> list[Facts]:
     """Each day from `first` to `last`: kept, else read from its events."""
-    kept = {
-        day: _loaded(facts)
-        for day, facts in session.execute(
-            select(ReportDay.day, ReportDay.facts).where(
-                ReportDay.centre_id == centre.id,
-                ReportDay.period == DAY,
-                ReportDay.day >= first,
-                ReportDay.day <= last,
-            )
-        )
-    }
+    kept = _kept(session, centre, DAY, first, last)
     found, day = [], first
     while day <= last:
         found.append(kept[day] if day in kept else day_facts(session, centre, day))
@@ -276,17 +279,7 @@ def parts(session: Session, centre: CentreCatalog, first: date, last: date) -> l
     """The span in as few kept pieces as it allows: each whole month kept as a month, the other days as
     days (kept, or read from their events: today is always current)."""
     span_of(centre, first, last)
-    months = {
-        day: _loaded(facts)
-        for day, facts in session.execute(
-            select(ReportDay.day, ReportDay.facts).where(
-                ReportDay.centre_id == centre.id,
-                ReportDay.period == MONTH,
-                ReportDay.day >= first,
-                ReportDay.day <= last,
-            )
-        )
-    }
+    months = _kept(session, centre, MONTH, first, last)
     found: list[Facts] = []
     day = first
     while day <= last:
