@@ -10,6 +10,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.screenshots import save_screenshot
 from tests.support.server import ROOT, LiveServer
@@ -55,14 +56,14 @@ def test_two_step_enrolment_sign_in_and_password_change(
         key = page.inner_text("[data-secret]").strip()
         page.fill("input[name=code]", "123456" if pyotp.TOTP(key).now() != "123456" else "654321")
         page.click("button[type=submit]")
-        assert page.locator("[data-code=bad_code]").is_visible()
+        expect(page.locator("[data-code=bad_code]")).to_be_visible()  # a form post: wait for the answer
         page.fill("input[name=code]", pyotp.TOTP(key).now())
         page.click("button[type=submit]")
+        expect(page.locator("ul.codes code")).to_have_count(10)
         codes = page.locator("ul.codes code").all_inner_texts()
-        assert len(codes) == 10
         page.click("a.btn-primary")
         page.wait_for_url("**/account")
-        assert page.locator("[data-two-step=on]").is_visible()
+        expect(page.locator("[data-two-step=on]")).to_be_visible()
 
         # sign out, then in again: password, then a recovery code (the phone is at home)
         page.click("form[action$='/logout'] button")
@@ -79,7 +80,7 @@ def test_two_step_enrolment_sign_in_and_password_change(
         page.fill("input[name=new]", "a-better-pass-42")
         page.fill("input[name=again]", "a-better-pass-42")
         page.click("#password-heading ~ form button[type=submit]")
-        assert page.locator(".flash-info").is_visible()
+        expect(page.locator(".flash-info")).to_be_visible()
         assert page.locator("[data-two-step=on]").inner_text().count("9") == 1  # one recovery code spent
         save_screenshot(page, artifacts, "account", full_page=True)
     finally:
@@ -106,13 +107,14 @@ def test_an_administrator_adds_a_clerk_and_reads_the_trail(
         page.click("#add-heading ~ form button[type=submit]")
         password = page.inner_text("[data-once-password]").strip()
         assert len(password) >= 10
-        assert page.locator("tr[data-user=fahad]").is_visible()
+        expect(page.locator("tr[data-user=fahad]")).to_be_visible()
         save_screenshot(page, artifacts, "admin-users", readme=False)
         page.goto(server.url + "/admin/audit")
         page.select_option("select[name=action]", "user_added")
         page.click("form[role=search] button[type=submit]")
         rows = page.locator("tbody tr[data-action=user_added]")
-        assert rows.count() >= 1 and "user:fahad" in rows.first.inner_text()
+        rows.first.wait_for()
+        assert "user:fahad" in rows.first.inner_text()
         save_screenshot(page, artifacts, "admin-audit")
     finally:
         context.close()
