@@ -32,14 +32,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-
 from queue_app.services import reports  # noqa: E402
 from queue_app.services.catalog import Catalog, CentreCatalog, sync_catalog  # noqa: E402
 from queue_app.settings import parse_config  # noqa: E402
 from queue_app.store.database import Database  # noqa: E402
 from queue_app.store.migrate import upgrade  # noqa: E402
 from queue_app.views.report import report_view  # noqa: E402
+from tests.support.history_rows import insert_rows, one_clerk  # noqa: E402
 
 FIRST_DAY = date(2026, 10, 1)
 OFFSET = timedelta(hours=3)  # Asia/Kuwait
@@ -91,7 +90,7 @@ def history(db: Database, catalog: Catalog, tickets: int, days: int, postgres: b
                 status = "no_show" if rng.random() < 0.05 else "done"
                 ticket_rows.append(
                     (ticket_id, centre.id, service_id, service_id, str(day), ticket_id, f"A{ticket_id % 1000:03d}",
-                     f"bench-{ticket_id}", status, str(issued), str(issued), str(called), str(done), counter)
+                     f"bench-{ticket_id}", status, str(issued), str(issued), str(called), str(done), counter, "none")
                 )  # fmt: skip
                 eta = json.dumps({"source": "kiosk", "eta": [low, low + 10]})
                 event_rows.append((ticket_id, centre.id, service_id, "issued", str(issued), None, None, eta))
@@ -99,25 +98,7 @@ def history(db: Database, catalog: Catalog, tickets: int, days: int, postgres: b
                 if status == "done":
                     event_rows.append((ticket_id, centre.id, service_id, "started", str(started), counter, 1, None))
                 event_rows.append((ticket_id, centre.id, service_id, status, str(done), counter, 1, None))
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        mark = "%s" if postgres else "?"
-        cursor.executemany(
-            "INSERT INTO tickets (id, centre_id, service_id, issued_service_id, period, sequence, number,"
-            " tracking_code, status, issued_at, queued_at, called_at, finished_at, counter_id, priority,"
-            " transactions, lang, source, recalls, needs_check_in, legs, requeues)"
-            f" VALUES ({', '.join([mark] * 14)}, 'none', 1, 'ar', 'kiosk', 0, false, 1, 0)",
-            ticket_rows,
-        )
-        cursor.executemany(
-            "INSERT INTO ticket_events (ticket_id, centre_id, service_id, kind, at, counter_id, user_id, detail)"
-            f" VALUES ({', '.join([mark] * 8)})",
-            event_rows,
-        )
-        raw.commit()
-    finally:
-        raw.close()
+    insert_rows(db, ticket_rows, event_rows, postgres)
     print(f"history: {len(ticket_rows):,} tickets, {len(event_rows):,} events", flush=True)
 
 
@@ -144,13 +125,7 @@ def main() -> int:
         db = Database(url)
         with db.transaction() as session:
             catalog = sync_catalog(session, parse_config(config(args.centres)))
-        with db.transaction() as session:  # no users in a new database: one clerk stands for all
-            session.execute(
-                text(
-                    "INSERT INTO users (id, username, password_hash, role, centre_id, active, created_at)"
-                    " VALUES (1, 'bench', '-', 'clerk', NULL, true, '2026-10-01')"
-                )
-            )
+        one_clerk(db)
         started = time.perf_counter()
         history(db, catalog, args.tickets, args.days, bool(args.postgres))
         print(f"  written in {time.perf_counter() - started:.1f} s", flush=True)

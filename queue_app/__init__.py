@@ -128,13 +128,14 @@ def _register_blueprints(app: Flask) -> None:
         print_jobs,
         report_page,
         reports,
+        staffing_page,
         supervisor,
         track,
     )
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
-        *(calendar, appointments, booking, reports, report_page, central, account, admin),
+        *(calendar, appointments, booking, reports, report_page, staffing_page, central, account, admin),
     ):
         app.register_blueprint(module.bp)
 

@@ -94,6 +94,14 @@ def test_a_small_day_adds_up_by_hand(tmp_path: Path) -> None:
         assert report["arrivals_by_weekday_hour"][SUNDAY.weekday()][8] == 5
         assert [(c["counter"], c["served"]) for c in report["counters"]] == [("3", 2), ("1", 1)]
         assert sum(c["served"] for c in report["clerks"]) == 3
+        # what staffing advice fits: the hours each counter called, the tickets that went on elsewhere
+        with database.reading() as session:
+            (day,) = reports.days_of(session, centre, [SUNDAY])
+        traffic_day, residency_day = (day[centre.service_ids[s]] for s in ("traffic", "residency"))
+        ids = centre.counter_ids
+        assert traffic_day.desks == {str(ids["1"]): 1 << 8, str(ids["2"]): 1 << 8}  # the 8 o'clock calls
+        assert residency_day.desks == {str(ids["3"]): 1 << 8 | 1 << 9}
+        assert traffic_day.onward == {str(centre.service_ids["residency"]): 1} and residency_day.onward == {}
 
         with database.reading() as session:
             monday = reports.summary(session, centre, date(2026, 11, 23), date(2026, 11, 23))

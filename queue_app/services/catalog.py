@@ -29,6 +29,7 @@ class CentreCatalog:
     usernames: dict[int, str] = field(default_factory=dict)  # staff names never change: read each once
     calendar_cache: Any = None  # services/calendar.py: the calendar, re-read every few seconds
     public_kept: Any = None  # services/reports.estimates_kept: the public figure, an hour old at most
+    staffing_cache: Any = None  # web/staffing_page.py: the day's plans and the board's advice, minutes old at most
     central_today: Any = None  # views/central.py: today's share within target and rating, a minute old at most
     public_url: str = ""  # the deployment's, for links in messages queued by use cases
     notifications: Notifications | None = None  # the deployment's messages to visitors

@@ -68,6 +68,12 @@ class ServiceDay:
     arrivals: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     clerks: dict[str, list[float]] = field(default_factory=dict)  # user id -> [served, minutes, out of turn]
     counters: dict[str, list[float]] = field(default_factory=dict)  # counter id -> [served, minutes]
+    # what staffing advice fits (services/staffing.py): the hours (a bit per hour of the centre's day) in
+    # which each counter called this service, tickets issued per priority class (none left out), and the
+    # tickets that went on to another service (a transfer, a family visit's next service), per service id
+    desks: dict[str, int] = field(default_factory=dict)
+    priorities: dict[str, int] = field(default_factory=dict)
+    onward: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: ServiceDay) -> None:
         for name in set(COUNTED.values()):
@@ -86,6 +92,11 @@ class ServiceDay:
         for table, rows in ((self.clerks, other.clerks), (self.counters, other.counters)):
             for key, values in rows.items():
                 table[key] = [a + b for a, b in zip(table.get(key, [0.0] * len(values)), values, strict=True)]
+        for counter, hours in other.desks.items():
+            self.desks[counter] = self.desks.get(counter, 0) | hours
+        for counts, more_counts in ((self.priorities, other.priorities), (self.onward, other.onward)):
+            for key, count in more_counts.items():
+                counts[key] = counts.get(key, 0) + count
 
 
 @dataclass
@@ -134,13 +145,19 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
             let_others_run()  # a busy day is tens of thousands of events: the hall's requests come first
         event, detail = EventKind(kind), detail or {}
         if event == EventKind.TRANSFERRED:  # counted where it left: the event row names the new queue
-            service_id = centre.service_ids.get(detail.get("from", ""), service_id)
+            service_id, new_queue = centre.service_ids.get(detail.get("from", ""), service_id), service_id
+            _tally_one(facts[service_id].onward, str(new_queue))
         if event in COUNTED:
             setattr(facts[service_id], COUNTED[event], getattr(facts[service_id], COUNTED[event]) + 1)
         if event == EventKind.ISSUED:
             local = local_time(at, centre.config.tz)
             facts[service_id].arrivals[local.weekday()][local.hour] += 1
+            if "priority" in detail:
+                _tally_one(facts[service_id].priorities, detail["priority"])
         if event == EventKind.NEXT_LEG:  # a family visit's next service: its wait there starts now
+            done_at = legs[(ticket_id, leg_of[ticket_id])].service_id
+            if done_at is not None:
+                _tally_one(facts[done_at].onward, str(service_id))
             leg_of[ticket_id] += 1
             legs[(ticket_id, leg_of[ticket_id])].since = at
             continue
@@ -150,6 +167,10 @@ def day_facts(session: Session, centre: CentreCatalog, day: date) -> dict[int, S
             eta = detail.get("eta")
             leg.promised = (int(eta[0]), int(eta[1])) if eta else leg.promised
         elif event == EventKind.CALLED:
+            if counter_id is not None:
+                hour = local_time(at, centre.config.tz).hour
+                desks = facts[service_id].desks
+                desks[str(counter_id)] = desks.get(str(counter_id), 0) | 1 << hour
             if leg.first_call is None:
                 leg.first_call, leg.service_id = at, service_id
                 if leg.since is not None:
@@ -183,6 +204,10 @@ def _wait(facts: ServiceDay, leg: _Leg, minutes: float) -> None:
     if leg.promised is not None:
         facts.promised += 1
         facts.kept += leg.promised[0] <= minutes <= leg.promised[1] + 0.5
+
+
+def _tally_one(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 def _tally(table: dict[str, list[float]], key: int, values: tuple[float, ...]) -> None:
@@ -273,6 +298,14 @@ def _days(session: Session, centre: CentreCatalog, first: date, last: date) -> l
         found.append(kept[day] if day in kept else day_facts(session, centre, day))
         day += timedelta(days=1)
     return found
+
+
+def days_of(session: Session, centre: CentreCatalog, days: list[date]) -> list[Facts]:
+    """These days of the centre (any dates): kept, else read from their events."""
+    if not days:
+        return []
+    kept = _kept(session, centre, DAY, min(days), max(days))
+    return [kept[day] if day in kept else day_facts(session, centre, day) for day in days]
 
 
 def parts(session: Session, centre: CentreCatalog, first: date, last: date) -> list[Facts]:

@@ -118,7 +118,9 @@ def issue_ticket(
         ahead = (waiting - 1, waiting_transactions - transactions)
     position, eta = ticket_estimate(session, centre, ticket, now, ahead)
     # the promise is kept with the event: reports compare the wait shown with the wait that came
-    detail = {"source": request.source, "eta": [eta.low, eta.high]}
+    detail: dict[str, Any] = {"source": request.source, "eta": [eta.low, eta.high]}
+    if priority != rules.PriorityClass.NONE:  # staffing advice draws the classes' shares from history
+        detail["priority"] = priority.value
     tickets_store.record_event(session, ticket, rules.EventKind.ISSUED, now, detail=detail)
     if priority in (rules.PriorityClass.ELDERLY, rules.PriorityClass.DISABLED):
         # served ahead of others on the visitor's word: the trail keeps who issued it (the ministry audits these)

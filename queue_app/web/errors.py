@@ -63,6 +63,7 @@ MESSAGES: dict[str, Any] = {
     "closure": _l("The centre is closed today: %(name)s."),
     "invalid_date": _l("'%(value)s' is not a date (YYYY-MM-DD)."),
     "invalid_date_span": _l("The dates must run from %(first)s to a later or equal day, not in the past."),
+    "invalid_target_wait": _l("The target wait is a whole number of minutes from 1 to 600."),
     "invalid_calendar_kind": _l("A closed day is a closure or a holiday."),
     "calendar_reason_required": _l("Give the reason the centre is closed (it is shown to visitors)."),
     "unknown_calendar_entry": _l("There is no such closed day in this centre's calendar."),

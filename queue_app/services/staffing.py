@@ -1,0 +1,335 @@
+"""Staffing advice from a centre's own history. What visitors ask of each service on a weekday is fitted
+from the same weekdays of the last weeks, as the reports keep them (services/reports.py: arrivals by
+hour, service times, priority classes, who goes on to which service, which counters called in which
+hour); the day is then simulated with the server's own call-next policy (domain/staffing.py).
+
+- `plan`: a day and a target wait -> per body and hour the usual counters and their expected wait, and
+  the smallest roster that keeps every service under the target (docs/staffing.md);
+- `advice`: now, from the live queues: "open one more counter for X now: the wait will pass 30 minutes
+  at 10:40", per body, from each service's own target wait."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.calendar import as_utc, local_time
+from ..domain.counters import CounterStatus
+from ..domain.simulation import Day, Desk, Visit, simulate
+from ..domain.staffing import (
+    CounterPlan,
+    Demand,
+    Hours,
+    Roster,
+    Rules,
+    Shift,
+    draw_visits,
+    first_choice,
+    forecast,
+    smallest_roster,
+)
+from ..domain.tickets import PriorityClass, Status
+from ..offload import let_others_run
+from ..store.models import Appointment, Counter, Ticket
+from . import reports
+from .calendar import calendar_of
+from .catalog import CentreCatalog
+
+HISTORY_WEEKS = 8  # the same weekday of the last eight weeks the centre was open
+DAYS_DRAWN = 6  # simulated days per question: the noise of one day averaged out, in well under 2 s
+MAX_SAMPLES = 2000  # service times drawn from, per service
+ADVICE_HOURS = 3  # how far ahead live advice looks
+ADVICE_STEP = timedelta(minutes=15)  # the advice's clock: "the wait will pass 30 minutes at 10:45"
+
+
+@dataclass
+class History:
+    """What the centre's own history says about one weekday: per service the demand, the counters
+    usually open per hour (those that called on at least half of the days seen), and how many days."""
+
+    demands: dict[str, Demand]
+    usual: Roster
+    days_seen: list[date]
+
+
+def _past_weekdays(session: Session, centre: CentreCatalog, day: date, now: datetime) -> list[date]:
+    """The same weekday as `day`, before today, on which the centre was open: the last `HISTORY_WEEKS`."""
+    calendar = calendar_of(session, centre, now)
+    today = local_time(now, centre.config.tz).date()
+    seen: list[date] = []
+    candidate = day - timedelta(days=7)
+    while len(seen) < HISTORY_WEEKS and (day - candidate).days <= 7 * 52:
+        if candidate < today and calendar.shifts_on(candidate):
+            seen.append(candidate)
+        candidate -= timedelta(days=7)
+    return seen
+
+
+def _samples(histogram: dict[str, int]) -> tuple[float, ...]:
+    """The kept times (whole minutes -> how many), as at most `MAX_SAMPLES` values in their proportions."""
+    total = sum(histogram.values())
+    scale = min(1.0, MAX_SAMPLES / total) if total else 1.0
+    return tuple(float(m) for m, n in sorted(histogram.items()) for _ in range(max(1, round(n * scale))))
+
+
+def history(session: Session, centre: CentreCatalog, day: date, now: datetime) -> History:
+    """Fit the weekday of `day` from the kept days (today's events are never read: today is not over)."""
+    days = _past_weekdays(session, centre, day, now)
+    merged: dict[int, reports.ServiceDay] = defaultdict(reports.ServiceDay)
+    called_in: dict[int, list[int]] = defaultdict(lambda: [0] * 24)  # counter id -> days it called, per hour
+    for facts in reports.days_of(session, centre, days):
+        hours_of: dict[str, int] = defaultdict(int)
+        for service_id, service_day in facts.items():
+            merged[service_id].add(service_day)
+            for counter, bits in service_day.desks.items():
+                hours_of[counter] |= bits
+        for counter, bits in hours_of.items():
+            for hour in range(24):
+                called_in[int(counter)][hour] += bits >> hour & 1
+    weekday = day.weekday()
+    demands = {}
+    for _body, service in centre.config.services():
+        seen = merged.get(centre.service_ids[service.code], reports.ServiceDay())
+        booked = seen.priorities.get(PriorityClass.APPOINTMENT.value, 0)
+        walk_in_share = 1 - booked / seen.issued if seen.issued else 1.0
+        arrivals = tuple(n * walk_in_share / max(1, len(days)) for n in seen.arrivals[weekday])
+        shares = {
+            p: seen.priorities.get(p, 0) / seen.issued
+            for p in (PriorityClass.ELDERLY.value, PriorityClass.DISABLED.value)
+            if seen.issued
+        }
+        onward_total = sum(seen.onward.values())
+        onward = {
+            centre.service_code(int(target)): count / max(seen.served, onward_total)
+            for target, count in seen.onward.items()
+            if int(target) in centre.service_ids.values()
+        }
+        minutes = _samples(seen.service_times) or (service.minutes,)
+        demands[service.code] = Demand(service.code, arrivals, minutes, shares, onward)
+    known = {counter_id: code for code, counter_id in centre.counter_ids.items()}
+    usual: Roster = {
+        hour: frozenset(
+            known[c] for c, per_hour in called_in.items() if c in known and 2 * per_hour[hour] >= max(1, len(days))
+        )
+        for hour in range(24)
+    }
+    return History(demands, usual, days)
+
+
+def counter_plans(centre: CentreCatalog) -> list[CounterPlan]:
+    """The centre's counters as the planner opens them, each counted in the body of its first service."""
+    plans = []
+    for counter in centre.config.counters:
+        body = centre.config.body_of(counter.services[0])
+        plans.append(CounterPlan(counter.code, tuple(counter.services), body.code if body else ""))
+    return plans
+
+
+def hours_of(session: Session, centre: CentreCatalog, day: date, now: datetime) -> Hours:
+    """The day's shifts (none on a closed day), with the grace in which the queue may still be called."""
+    grace = timedelta(minutes=centre.config.calendar.grace_minutes)
+    shifts = tuple(
+        Shift(
+            datetime.combine(day, s.open), datetime.combine(day, s.last_ticket), datetime.combine(day, s.close) + grace
+        )
+        for s in calendar_of(session, centre, now).shifts_on(day)
+    )
+    return Hours(day, shifts)
+
+
+def rules_of(centre: CentreCatalog) -> Rules:
+    return Rules(centre.config.priority.boosts(), centre.config.priority.max_consecutive)
+
+
+def booked_on(session: Session, centre: CentreCatalog, day: date) -> list[tuple[str, datetime]]:
+    """The day's booked visits still to come: (service, the visitor's own time, local)."""
+    tz = centre.config.tz
+    start = as_utc(datetime.combine(day, time(0), tzinfo=tz))
+    rows = session.execute(
+        select(Appointment.service_id, Appointment.visit_at).where(
+            Appointment.centre_id == centre.id,
+            Appointment.status == "booked",
+            Appointment.visit_at >= start,
+            Appointment.visit_at < start + timedelta(days=1),
+        )
+    )
+    return [(centre.service_code(s), local_time(at, tz).replace(tzinfo=None)) for s, at in rows]
+
+
+def plan(session: Session, centre: CentreCatalog, day: date, target: float, now: datetime) -> dict[str, Any]:
+    """The plan of a day: per body and hour, the usual counters and their expected worst wait, and the
+    advised (smallest) counters and theirs; hours a body cannot meet the target with all its counters."""
+    hours = hours_of(session, centre, day, now)
+    seen = history(session, centre, day, now)
+    counters = counter_plans(centre)
+    result: dict[str, Any] = {"day": day.isoformat(), "target": target, "days_seen": len(seen.days_seen)}
+    if not hours.shifts:
+        return {**result, "closed": True, "bodies": []}
+    rng = random.Random(f"{centre.code}:{day.isoformat()}")  # the same question, the same answer
+    booked = booked_on(session, centre, day)
+    days = [draw_visits(seen.demands, hours, rng, booked) for _ in range(DAYS_DRAWN)]
+    rules = rules_of(centre)
+    usual = {h: seen.usual.get(h, frozenset()) for h in hours.hours}
+    as_usual = forecast(days, usual, counters, hours, rules, let_others_run)
+    advised = smallest_roster(days, counters, hours, rules, target, seen.demands, let_others_run)
+    bodies = []
+    for body in centre.config.bodies:
+        mine = [c for c in counters if c.body == body.code]
+        services = [s.code for s in body.services]
+        rows = []
+        for hour in hours.hours:
+            arriving = sum(as_usual.arrivals.get(s, {}).get(hour, 0.0) for s in services)
+            rows.append(
+                {
+                    "hour": hour,
+                    "arrivals": round(arriving, 1),
+                    "usual": sum(c.code in usual[hour] for c in mine),
+                    "usual_wait": _rounded(as_usual.worst(services, hour)),
+                    "advised": sorted((c.code for c in mine if c.code in advised.roster.get(hour, ())), key=_natural),
+                    "advised_wait": _rounded(advised.forecast.worst(services, hour)),
+                    "short": (body.code, hour) in advised.short,
+                }
+            )
+        bodies.append({"body": body.code, "counters": len(mine), "hours": rows})
+    return {**result, "closed": False, "bodies": bodies}
+
+
+def _rounded(worst: tuple[str | None, float]) -> dict[str, Any]:
+    return {"service": worst[0], "minutes": round(worst[1])}
+
+
+def _natural(code: str) -> tuple[int, str]:
+    return (int(code), "") if code.isdigit() else (10**6, code)
+
+
+# -- live advice ------------------------------------------------------------------------------------
+
+
+def _now_visits(session: Session, centre: CentreCatalog, now_local: datetime) -> list[Visit]:
+    """The tickets waiting now, callable at once, each in its place in time (a transfer keeps its own)."""
+    tz = centre.config.tz
+    rows = session.execute(
+        select(Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_at, Ticket.transactions).where(
+            Ticket.centre_id == centre.id, Ticket.status == Status.WAITING.value, Ticket.needs_check_in.is_(False)
+        )
+    )
+    visits = []
+    for ticket_id, service_id, priority, queued_at, transactions in rows:
+        code = centre.service_code(service_id)
+        minutes = centre.config.service(code).minutes * transactions  # type: ignore[union-attr]
+        place = local_time(queued_at, tz).replace(tzinfo=None)
+        visits.append(Visit(-ticket_id, code, now_local, minutes, priority, place))
+    return visits
+
+
+def _open_desks(session: Session, centre: CentreCatalog, now_local: datetime, stops: datetime) -> list[Desk]:
+    """The counters open now (signed in, not paused), each free once its current visitor is done (half
+    the service's expected minutes, as nobody knows how far along they are)."""
+    desks = []
+    rows = session.execute(
+        select(Counter.code, Counter.state, Counter.services_override).where(Counter.centre_id == centre.id)
+    )
+    for code, state, override in rows:
+        if state in (CounterStatus.CLOSED.value, CounterStatus.PAUSED.value):
+            continue
+        config = centre.config.counter(code)
+        services = tuple(override or (config.services if config else ()))
+        busy = state == CounterStatus.SERVING.value and services
+        opens = now_local + timedelta(minutes=centre.config.service(services[0]).minutes / 2 if busy else 0)  # type: ignore[union-attr]
+        desks.append(Desk(code, services, opens, stops))
+    return desks
+
+
+def _crossings(
+    days: list[list[Visit]],
+    desks: list[Desk],
+    rules: Rules,
+    base: datetime,
+    stops: datetime,
+    targets: dict[str, int],
+    waiting_now: bool = True,
+) -> dict[str, tuple[datetime, float]]:
+    """Per service of `targets`, the first quarter hour from `base` in which visitors wait past its target
+    on average over the drawn days, and by how much (the mean wait over the target); the tickets waiting
+    now count in the first quarter, with the wait they have had (unless `waiting_now` is false: the
+    visitors still to come only); a visitor not called before the counters stop waits until then."""
+    total: dict[tuple[str, datetime], float] = defaultdict(float)
+    count: dict[tuple[str, datetime], int] = defaultdict(int)
+    for visits in days:
+        served: Day = simulate(visits, desks, rules.boosts, rules.max_consecutive) if desks else Day()
+        let_others_run()
+        for visit in visits:
+            if visit.service not in targets or (visit.id < 0 and not waiting_now):
+                continue
+            called = served.called.get(visit.id, stops)
+            since = visit.place if visit.id < 0 else max(visit.arrives, visit.place)
+            step = base + ADVICE_STEP * ((visit.arrives - base) // ADVICE_STEP)
+            total[(visit.service, step)] += (called - since).total_seconds() / 60
+            count[(visit.service, step)] += 1
+    crossings: dict[str, tuple[datetime, float]] = {}
+    for (service, step), n in sorted(count.items(), key=lambda item: item[0][1]):
+        ratio = total[(service, step)] / n / targets[service]
+        if service not in crossings and n >= len(days) and ratio > 1:
+            crossings[service] = (step, ratio)
+    return crossings
+
+
+def advice(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
+    """Per body whose wait will pass a service's target within `ADVICE_HOURS` (from the live queues, the
+    counters open now and the rest of the day drawn from history): the service, when (`now`: it already
+    has), the counter to open and whether opening it keeps the wait under the target that long."""
+    local_aware = local_time(now, centre.config.tz)
+    local = local_aware.replace(tzinfo=None)
+    shift = calendar_of(session, centre, now).shift_at(local_aware)
+    if shift is None:
+        return []
+    day = local.date()
+    stops = datetime.combine(day, shift.close) + timedelta(minutes=centre.config.calendar.grace_minutes)
+    today = hours_of(session, centre, day, now)
+    window = (local, local + timedelta(hours=ADVICE_HOURS))
+    seen = history(session, centre, day, now)
+    rng = random.Random(f"{centre.code}:{local:%Y-%m-%d %H:%M}")
+    waiting = _now_visits(session, centre, local)
+    booked = booked_on(session, centre, day)
+    days = [waiting + draw_visits(seen.demands, today, rng, booked, window) for _ in range(DAYS_DRAWN)]
+    desks = _open_desks(session, centre, local, stops)
+    rules = rules_of(centre)
+    base = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    targets = {s.code: s.target_wait for _b, s in centre.config.services()}
+    crossings = _crossings(days, desks, rules, base, stops, targets)
+    found = []
+    open_now = {d.code for d in desks}
+    for body in centre.config.bodies:
+        # the body's service that passes its target first (and furthest, of those that pass it together)
+        mine = sorted((*crossings[s.code], s.code) for s in body.services if s.code in crossings)
+        if not mine:
+            continue
+        at, _ratio, service = min(mine, key=lambda m: (m[0], -m[1]))
+        closed = [c for c in counter_plans(centre) if c.body == body.code and c.code not in open_now]
+        counter = first_choice(closed, service)
+        helps = False
+        if counter is not None:
+            # whether it helps the visitors still to come (those who wait now have waited what they have)
+            one = {service: targets[service]}
+            before = _crossings(days, desks, rules, base, stops, one, waiting_now=False).get(service)
+            more = [*desks, Desk(counter.code, counter.services, local, stops)]
+            after = _crossings(days, more, rules, base, stops, one, waiting_now=False).get(service)
+            helps = after is None or (before is not None and after[0] > before[0])
+        found.append(
+            {
+                "body": body.code,
+                "service": service,
+                "target": targets[service],
+                "at": at.strftime("%H:%M"),
+                "now": at <= local,
+                "counter": counter.code if counter else None,
+                "helps": helps,
+            }
+        )
+    return found
