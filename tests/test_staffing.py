@@ -103,9 +103,10 @@ def waits_in_truth(centre: CentreCatalog, hours: Hours, roster: dict[int, frozen
 
 
 def test_the_board_is_told_which_counter_to_open_before_the_wait_passes(tmp_path: Path) -> None:
-    """A live Sunday morning after the same history: at 09:00 five visitors have waited over 20 minutes for traffic services,
-    counter 2 is signed out and counter 1 calls traffic alone (counter 3 takes residency): the advice names
-    counter 2 (traffic first in its order) and says opening it keeps the wait under the target."""
+    """A live Sunday morning after the same history: at 09:00 five visitors have waited over 20 minutes for
+    traffic services, counter 2 is signed out and counter 1 calls traffic alone (counter 3 takes residency):
+    the advice names counter 2 (traffic first in its order) and says opening it keeps the wait under the
+    target."""
     database, centre, lead = open_day(f"sqlite:///{tmp_path / 'live.db'}", hall())
     with database.reading() as session:
         days = [staffing.hours_of(session, centre, d, local(8)) for d in same_weekdays(PLANNED - timedelta(7), 8)]
