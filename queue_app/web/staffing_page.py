@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from ..domain.calendar import local_time
 from ..domain.errors import InvalidInput, QueueError
@@ -96,7 +96,7 @@ def advice_text(entry: CentreCatalog, item: dict[str, Any], lang: str) -> str:
         )
     if item["now"]:
         text = gettext(
-            "Open one more counter for %(service)s now (counter %(counter)s): visitors already wait past "
+            "Open one more counter for %(service)s now (counter %(counter)s): those waiting now will wait over "
             "%(target)s minutes.",
             service=name,
             counter=item["counter"],
@@ -129,8 +129,6 @@ def advice(centre: str) -> Any:
             return staffing.advice(session, entry, now)
 
     found = _cached(entry, ("advice",), ADVICE_SECONDS, work)
-    from flask_babel import get_locale
-
     lang = str(get_locale() or "ar")
     shown = [{**item, "text": advice_text(entry, item, lang)} for item in found if who.may_manage(item["body"])]
     return jsonify({"advice": shown})

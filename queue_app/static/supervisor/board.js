@@ -236,10 +236,28 @@
     post(form.action, body).then(function (ok) { if (ok) form.reset(); });
   });
 
+  // Staffing advice: simulated from the live queues and the centre's history by the server, once a minute
+  function loadAdvice() {
+    fetch(data.urls.advice, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (answer) {
+        if (!answer) return;
+        var list = document.getElementById("advice");
+        list.textContent = "";
+        answer.advice.forEach(function (item) {
+          list.appendChild(el("li", { "data-service": item.service, "data-counter": item.counter || "" }, item.text));
+        });
+        document.getElementById("advice-none").hidden = answer.advice.length > 0;
+      })
+      .catch(function () { /* the next minute tries again */ });
+  }
+
   applySnapshot(data.snapshot);
   render();
   renderOutOfTurn();
+  loadAdvice();
   setInterval(render, 20000);  // the clock moves waits and durations on; no request is made
+  setInterval(loadAdvice, 60000);
 
   window.TabourLive.connect("/hall", {
     socket: { auth: { centre: root.dataset.centre } },
