@@ -223,6 +223,8 @@ def forecast(
         day: Day = simulate(visits, desks, rules.boosts, rules.max_consecutive) if desks else Day()
         pause()  # a server lets its other requests run between two simulated days
         for visit in visits:
+            if visit.id < 0:
+                continue  # load only (a later leg, cut from its visit for the search)
             wait = day.wait_minutes(visit)
             if wait is None:
                 wait = (hours.ends - max(visit.arrives, visit.place)).total_seconds() / 60
@@ -239,15 +241,41 @@ def offered_counters(demands: Mapping[str, Demand], services: Iterable[str], hou
     return math.ceil(load - 1e-9)
 
 
+def steady_counters(demands: Mapping[str, Demand], services: Iterable[str], hour: int, target: float) -> int:
+    """The counters an hour would need if it went on for ever (Erlang C, the body's services pooled): one
+    less is where the search starts (a rush builds a queue that a steady hour does not, and the hours
+    before and after it differ: the simulation decides the rest)."""
+    wanted = [demands[s] for s in services if s in demands and demands[s].arrivals[hour] > 0]
+    rate = sum(d.arrivals[hour] for d in wanted) / 60  # visitors a minute
+    if not rate:
+        return 0
+    minutes = sum(d.arrivals[hour] * d.mean_minutes for d in wanted) / (60 * rate)
+    load = rate * minutes
+    counters = max(1, math.ceil(load + 1e-9))
+    while True:
+        term, total = 1.0, 1.0  # a^k / k!, summed for k < counters
+        for k in range(1, counters):
+            term *= load / k
+            total += term
+        last = term * load / counters * counters / (counters - load)
+        waiting = last / (total + last)  # the chance a visitor waits (Erlang C)
+        if waiting * minutes / (counters - load) <= target:
+            return counters
+        counters += 1
+
+
 def first_choice(closed: Sequence[CounterPlan], service: str) -> CounterPlan | None:
     """The closed counter that serves `service` earliest in its tiers (then in configured order)."""
     serving = [c for c in closed if service in c.services]
     return min(serving, key=lambda c: c.services.index(service)) if serving else None
 
 
-def starting_roster(demands: Mapping[str, Demand], counters: Sequence[CounterPlan], hours: Hours) -> Roster:
-    """Each body's offered load in every hour, spread over its services by their load: a lower bound the
-    search starts from (fewer counters than this can only fall further behind)."""
+def starting_roster(
+    demands: Mapping[str, Demand], counters: Sequence[CounterPlan], hours: Hours, target: float | None = None
+) -> Roster:
+    """Each body's offered load in every hour (and, given a target, one counter less than a steady hour
+    would need), spread over its services by their load: where the search starts (fewer counters than
+    the load can only fall further behind)."""
     roster: Roster = {}
     bodies = sorted({c.body for c in counters})
     for hour in hours.hours:
@@ -255,7 +283,10 @@ def starting_roster(demands: Mapping[str, Demand], counters: Sequence[CounterPla
         for body in bodies:
             mine = [c for c in counters if c.body == body]
             services = {s for c in mine for s in c.services}
-            need = min(len(mine), offered_counters(demands, services, hour))
+            need = offered_counters(demands, services, hour)
+            if target is not None:
+                need = max(need, steady_counters(demands, services, hour, target) - 1)
+            need = min(len(mine), need)
             load = {s: demands[s].arrivals[hour] * demands[s].mean_minutes for s in services if s in demands}
             opened: dict[str, int] = defaultdict(int)
             closed = list(mine)
@@ -271,13 +302,38 @@ def starting_roster(demands: Mapping[str, Demand], counters: Sequence[CounterPla
 
 @dataclass
 class Plan:
-    """The advised roster, its forecast, and the hours in which a body could not meet the target even
-    with all its counters open."""
+    """The advised roster, and the hours in which a body could not meet the target even with all its
+    counters open."""
 
     roster: Roster
-    forecast: Forecast
     short: set[tuple[str, int]]  # (body, hour)
     rounds: int
+
+
+def split_by_body(visits: Sequence[Visit], counters: Sequence[CounterPlan]) -> dict[str, list[Visit]]:
+    """A drawn day cut into one day per body, for the search (a body's counters call only its services, so
+    each body can be simulated alone, and again only when its roster changed). A visit's legs in another
+    body join that body as a visit of their own, when the legs before them would be done if nobody waited,
+    keeping the place in time; they are load there, not waits counted (negative ids)."""
+    body_of_service: dict[str, str] = {}
+    for counter in counters:
+        for service in counter.services:
+            body_of_service.setdefault(service, counter.body)
+    days: dict[str, list[Visit]] = defaultdict(list)
+    for visit in visits:
+        legs, start, moment = visit.legs, 0, visit.arrives
+        while start < len(legs):
+            body = body_of_service.get(legs[start][0])
+            end = start + 1
+            while end < len(legs) and body_of_service.get(legs[end][0]) == body:
+                end += 1
+            (service, minutes), later = legs[start], legs[start + 1 : end]
+            if body is not None:
+                piece_id = visit.id if start == 0 else -(visit.id * MAX_LEGS + start)
+                days[body].append(Visit(piece_id, service, moment, minutes, visit.priority, visit.place, tuple(later)))
+            moment += timedelta(minutes=sum(m for _s, m in legs[start:end]))
+            start = end
+    return days
 
 
 def smallest_roster(
@@ -289,22 +345,28 @@ def smallest_roster(
     demands: Mapping[str, Demand],
     pause: Callable[[], None] = lambda: None,
 ) -> Plan:
-    """The greedy search of the module's docstring, every body at once: each round opens, in each body
-    that misses the target somewhere, one counter at its earliest failing hour, and simulates again."""
-    roster = starting_roster(demands, counters, hours)
+    """The greedy search of the module's docstring, every body at once, each simulated alone: each round
+    opens, in each body that misses the target somewhere, one counter at the first hour of each run of
+    missed hours, and simulates that body again."""
+    roster = starting_roster(demands, counters, hours, target)
     short: set[tuple[str, int]] = set()
     bodies = sorted({c.body for c in counters})
+    cut = [split_by_body(day, counters) for day in days]
+    results: dict[str, Forecast] = {}
+    changed = set(bodies)
     rounds = 0
-    while True:
+    while changed:
         rounds += 1
-        result = forecast(days, roster, counters, hours, rules, pause)
-        changed = False
+        for body in changed:
+            mine = [c for c in counters if c.body == body]
+            results[body] = forecast([day.get(body, []) for day in cut], roster, mine, hours, rules, pause)
+        changed = set()
         for body in bodies:
             mine = [c for c in counters if c.body == body]
             services = sorted({s for c in mine for s in c.services})
             missed_before = False  # a run of missed hours is mended from its first hour
             for hour in hours.hours:
-                worst, wait = result.worst(services, hour)
+                worst, wait = results[body].worst(services, hour)
                 missed = worst is not None and wait > target
                 if worst is not None and missed and not missed_before and (body, hour) not in short:
                     closed = [c for c in mine if c.code not in roster.get(hour, frozenset())]
@@ -313,10 +375,9 @@ def smallest_roster(
                         short.add((body, hour))
                     else:
                         roster[hour] = roster.get(hour, frozenset()) | {counter.code}
-                        changed = True
+                        changed.add(body)
                 missed_before = missed and (body, hour) not in short
-        if not changed:
-            return Plan(roster, result, short, rounds)
+    return Plan(roster, short, rounds)
 
 
 def body_of(counters: Sequence[CounterPlan], roster: Roster, hour: int) -> dict[str, int]:

@@ -36,14 +36,18 @@ from ..domain.staffing import (
 )
 from ..domain.tickets import PriorityClass, Status
 from ..offload import let_others_run
+from ..settings.hall import Service as ServiceConfig
 from ..store.models import Appointment, Counter, Ticket
 from . import reports
 from .calendar import calendar_of
 from .catalog import CentreCatalog
 
 HISTORY_WEEKS = 8  # the same weekday of the last eight weeks the centre was open
-DAYS_DRAWN = 6  # simulated days per question: the noise of one day averaged out, in well under 2 s
+DAYS_FORECAST = 16  # simulated days behind each expected wait shown (fewer: too noisy per hour, bench/staffing.py)
+DAYS_SEARCHED = 6  # of which the search for the smallest roster simulates, body by body, round after round
+DAYS_DRAWN = 6  # live advice: simulated rests of today
 MAX_SAMPLES = 2000  # service times drawn from, per service
+PROFILE_WEIGHT = 50  # visitors' worth of its body's hours a service's own hours are drawn towards
 ADVICE_HOURS = 3  # how far ahead live advice looks
 ADVICE_STEP = timedelta(minutes=15)  # the advice's clock: "the wait will pass 30 minutes at 10:45"
 
@@ -78,6 +82,41 @@ def _samples(histogram: dict[str, int]) -> tuple[float, ...]:
     return tuple(float(m) for m, n in sorted(histogram.items()) for _ in range(max(1, round(n * scale))))
 
 
+def _smoothed(counts: list[int], profile: list[int]) -> list[float]:
+    """A service's arrivals by hour, its hours drawn towards its body's (`PROFILE_WEIGHT` visitors' worth):
+    eight weeks of a small service say little about each of its hours, its body's say more (the
+    back-test: the hourly waits' error falls from ~21 % to ~14 %, bench/staffing.py)."""
+    total, body_total = sum(counts), sum(profile)
+    if not body_total:
+        return [float(n) for n in counts]
+    return [
+        total * (n + PROFILE_WEIGHT * b / body_total) / (total + PROFILE_WEIGHT)
+        for n, b in zip(counts, profile, strict=True)
+    ]
+
+
+def _demand(
+    centre: CentreCatalog, service: ServiceConfig, seen: reports.ServiceDay, arrivals: list[float], days: list[date]
+) -> Demand:
+    """One service's demand from its merged days: walk-ins only (booked visits are planned from their
+    bookings), its classes' shares, where its visitors go on to, its service times."""
+    booked = seen.priorities.get(PriorityClass.APPOINTMENT.value, 0)
+    walk_in_share = 1 - booked / seen.issued if seen.issued else 1.0
+    per_day = tuple(n * walk_in_share / max(1, len(days)) for n in arrivals)
+    shares = {
+        p: seen.priorities.get(p, 0) / seen.issued
+        for p in (PriorityClass.ELDERLY.value, PriorityClass.DISABLED.value)
+        if seen.issued
+    }
+    onward_total = sum(seen.onward.values())
+    onward = {
+        centre.service_code(int(target)): count / max(seen.served, onward_total)
+        for target, count in seen.onward.items()
+        if int(target) in centre.service_ids.values()
+    }
+    return Demand(service.code, per_day, _samples(seen.service_times) or (service.minutes,), shares, onward)
+
+
 def history(session: Session, centre: CentreCatalog, day: date, now: datetime) -> History:
     """Fit the weekday of `day` from the kept days (today's events are never read: today is not over)."""
     days = _past_weekdays(session, centre, day, now)
@@ -94,24 +133,11 @@ def history(session: Session, centre: CentreCatalog, day: date, now: datetime) -
                 called_in[int(counter)][hour] += bits >> hour & 1
     weekday = day.weekday()
     demands = {}
-    for _body, service in centre.config.services():
-        seen = merged.get(centre.service_ids[service.code], reports.ServiceDay())
-        booked = seen.priorities.get(PriorityClass.APPOINTMENT.value, 0)
-        walk_in_share = 1 - booked / seen.issued if seen.issued else 1.0
-        arrivals = tuple(n * walk_in_share / max(1, len(days)) for n in seen.arrivals[weekday])
-        shares = {
-            p: seen.priorities.get(p, 0) / seen.issued
-            for p in (PriorityClass.ELDERLY.value, PriorityClass.DISABLED.value)
-            if seen.issued
-        }
-        onward_total = sum(seen.onward.values())
-        onward = {
-            centre.service_code(int(target)): count / max(seen.served, onward_total)
-            for target, count in seen.onward.items()
-            if int(target) in centre.service_ids.values()
-        }
-        minutes = _samples(seen.service_times) or (service.minutes,)
-        demands[service.code] = Demand(service.code, arrivals, minutes, shares, onward)
+    for body in centre.config.bodies:
+        mine = [merged.get(centre.service_ids[s.code], reports.ServiceDay()) for s in body.services]
+        profile = [sum(seen.arrivals[weekday][hour] for seen in mine) for hour in range(24)]
+        for service, seen in zip(body.services, mine, strict=True):
+            demands[service.code] = _demand(centre, service, seen, _smoothed(seen.arrivals[weekday], profile), days)
     known = {counter_id: code for code, counter_id in centre.counter_ids.items()}
     usual: Roster = {
         hour: frozenset(
@@ -173,11 +199,12 @@ def plan(session: Session, centre: CentreCatalog, day: date, target: float, now:
         return {**result, "closed": True, "bodies": []}
     rng = random.Random(f"{centre.code}:{day.isoformat()}")  # the same question, the same answer
     booked = booked_on(session, centre, day)
-    days = [draw_visits(seen.demands, hours, rng, booked) for _ in range(DAYS_DRAWN)]
+    days = [draw_visits(seen.demands, hours, rng, booked) for _ in range(DAYS_FORECAST)]
     rules = rules_of(centre)
     usual = {h: seen.usual.get(h, frozenset()) for h in hours.hours}
     as_usual = forecast(days, usual, counters, hours, rules, let_others_run)
-    advised = smallest_roster(days, counters, hours, rules, target, seen.demands, let_others_run)
+    advised = smallest_roster(days[:DAYS_SEARCHED], counters, hours, rules, target, seen.demands, let_others_run)
+    as_advised = forecast(days, advised.roster, counters, hours, rules, let_others_run)
     bodies = []
     for body in centre.config.bodies:
         mine = [c for c in counters if c.body == body.code]
@@ -192,7 +219,7 @@ def plan(session: Session, centre: CentreCatalog, day: date, target: float, now:
                     "usual": sum(c.code in usual[hour] for c in mine),
                     "usual_wait": _rounded(as_usual.worst(services, hour)),
                     "advised": sorted((c.code for c in mine if c.code in advised.roster.get(hour, ())), key=_natural),
-                    "advised_wait": _rounded(advised.forecast.worst(services, hour)),
+                    "advised_wait": _rounded(as_advised.worst(services, hour)),
                     "short": (body.code, hour) in advised.short,
                 }
             )
