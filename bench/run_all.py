@@ -23,6 +23,9 @@ SHORT: dict[str, list[str]] = {
     "eta_backtest": ["--days", "5"],
     "history": ["--tickets", "20000", "--repeats", "10"],
     "signin_flood": ["--seconds", "3", "--repeats", "1"],
+    "reports": ["--tickets", "20000", "--centres", "2", "--repeats", "1"],
+    "visits": ["--days", "10"],
+    "staffing": ["--repeats", "1", "--truth-days", "20"],
 }
 
 
