@@ -33,6 +33,7 @@ from ..domain.staffing import (
     first_choice,
     forecast,
     smallest_roster,
+    split_by_body,
 )
 from ..domain.tickets import PriorityClass, Status
 from ..offload import let_others_run
@@ -332,21 +333,26 @@ def advice(session: Session, centre: CentreCatalog, now: datetime) -> list[dict[
     crossings = _crossings(days, desks, rules, base, stops, targets)
     found = []
     open_now = {d.code for d in desks}
+    plans = counter_plans(centre)
+    cut = [split_by_body(day, plans) for day in days]  # the check of one more counter looks at its body only
     for body in centre.config.bodies:
         # the body's service that passes its target first (and furthest, of those that pass it together)
         mine = sorted((*crossings[s.code], s.code) for s in body.services if s.code in crossings)
         if not mine:
             continue
         at, _ratio, service = min(mine, key=lambda m: (m[0], -m[1]))
-        closed = [c for c in counter_plans(centre) if c.body == body.code and c.code not in open_now]
+        theirs = {c.code for c in plans if c.body == body.code}
+        closed = [c for c in plans if c.code in theirs and c.code not in open_now]
         counter = first_choice(closed, service)
         helps = False
         if counter is not None:
             # whether it helps the visitors still to come (those who wait now have waited what they have)
             one = {service: targets[service]}
-            before = _crossings(days, desks, rules, base, stops, one, waiting_now=False).get(service)
-            more = [*desks, Desk(counter.code, counter.services, local, stops)]
-            after = _crossings(days, more, rules, base, stops, one, waiting_now=False).get(service)
+            body_days = [day.get(body.code, []) for day in cut]
+            body_desks = [d for d in desks if d.code in theirs]
+            before = _crossings(body_days, body_desks, rules, base, stops, one, waiting_now=False).get(service)
+            more = [*body_desks, Desk(counter.code, counter.services, local, stops)]
+            after = _crossings(body_days, more, rules, base, stops, one, waiting_now=False).get(service)
             helps = after is None or (before is not None and after[0] > before[0])
         found.append(
             {
