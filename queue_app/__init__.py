@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         kiosk,
         outbox,
         print_jobs,
+        printers_page,
         report_page,
         reports,
         staffing_page,
@@ -134,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (
-        *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, outbox),
+        *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, printers_page, outbox),
         *(calendar, appointments, booking, reports, report_page, staffing_page, central, account, admin),
     ):
         app.register_blueprint(module.bp)

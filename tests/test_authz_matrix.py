@@ -111,6 +111,8 @@ RULES: dict[str, str] = {
     "central.page": "admin",  # and the central role, which this matrix does not play (tests/test_central_browser.py)
     "report_page.report_csv": "supervisor",
     "report_page.report_xlsx": "supervisor",
+    "printers_page.page": "staff",
+    "printers_page.reprint": "staff",
     "staffing_page.plan_page": "supervisor",
     "staffing_page.advice": "supervisor",
     "appointments.import_bookings": "supervisor",

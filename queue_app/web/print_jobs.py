@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify, request
 from ..domain.errors import Forbidden, NotFound
 from ..extensions import csrf, runtime
 from ..services import audit
-from ..services.accounts import DeviceIdentity, Unauthorized
+from ..services.accounts import DeviceIdentity, StaffIdentity, Unauthorized
+from ..services.catalog import CentreCatalog
 from ..services.print_store import cancel_unprinted
 from ..services.printing import PrintWorker, printer_key
 from ..store.database import utcnow
@@ -22,38 +23,21 @@ csrf.exempt(bp)
 LIST_LIMIT = 200
 
 
-def _worker() -> PrintWorker:
-    worker = runtime().workers.get("print")
-    if worker is None:
+def worker() -> PrintWorker:
+    """This process's print worker (every server process runs one)."""
+    printing = runtime().workers.get("print")
+    if printing is None:
         raise NotFound("not_found")
-    return worker  # type: ignore[no-any-return]
+    return printing  # type: ignore[no-any-return]
 
 
-@bp.get("/centres/<centre>/print-jobs")
-def centre_jobs(centre: str) -> Any:
-    """Jobs not printed yet (pending, failed) of the centre's kiosks, newest first, and printer states.
-    `?status=all` includes printed ones."""
-    rt = runtime()
-    entry = rt.catalog.centre(centre)
-    require_staff(entry)
-    worker = _worker()
-    with rt.db.reading() as session:
-        jobs = print_views.centre_jobs(
-            session, entry.id, worker.job_json, request.args.get("status") == "all", LIST_LIMIT
-        )
-    return jsonify({"centre": centre, "printers": worker.printer_states(centre), "jobs": jobs})
-
-
-@bp.post("/centres/<centre>/print-jobs/<job_id>/reprint")
-def reprint(centre: str, job_id: str) -> Any:
-    rt = runtime()
-    entry = rt.catalog.centre(centre)
-    who = require_staff(entry)
+def reprint_job(entry: CentreCatalog, job_id: str, who: StaffIdentity) -> dict[str, Any]:
+    """A failed or torn ticket sent to its printer again, and the audit trail told who did it."""
     try:
-        result = _worker().reprint(entry, job_id)
+        result = worker().reprint(entry, job_id)
     except LookupError:
         raise NotFound("not_found") from None
-    with rt.db.transaction() as session:
+    with runtime().db.transaction() as session:
         audit.record(
             session,
             "ticket_reprinted",
@@ -65,7 +49,28 @@ def reprint(centre: str, job_id: str) -> Any:
             detail={"job": result["job"]},
             ip=request.remote_addr,
         )
-    return jsonify(result), 201
+    return result
+
+
+@bp.get("/centres/<centre>/print-jobs")
+def centre_jobs(centre: str) -> Any:
+    """Jobs not printed yet (pending, failed) of the centre's kiosks, newest first, and printer states.
+    `?status=all` includes printed ones."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    require_staff(entry)
+    printing = worker()
+    with rt.db.reading() as session:
+        jobs = print_views.centre_jobs(
+            session, entry.id, printing.job_json, request.args.get("status") == "all", LIST_LIMIT
+        )
+    return jsonify({"centre": centre, "printers": printing.printer_states(centre), "jobs": jobs})
+
+
+@bp.post("/centres/<centre>/print-jobs/<job_id>/reprint")
+def reprint(centre: str, job_id: str) -> Any:
+    entry = runtime().catalog.centre(centre)
+    return jsonify(reprint_job(entry, job_id, require_staff(entry))), 201
 
 
 @bp.get("/print-jobs/<job_id>")
@@ -77,9 +82,9 @@ def job(job_id: str) -> Any:
         raise Unauthorized("login_required")
     if isinstance(who, DeviceIdentity) and who.kind != "kiosk":  # before the lookup: no hint of what exists
         raise Forbidden("device_not_allowed")
-    worker = _worker()
+    printing = worker()
     with rt.db.reading() as session:
-        described = worker.describe(session, job_id)
+        described = printing.describe(session, job_id)
     if described is None:
         raise NotFound("not_found")
     key, centre_id, payload = described
