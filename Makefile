@@ -36,6 +36,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# axe-core for the accessibility scan (tests/test_accessibility.py), pinned by package-lock.json
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 %.mo: %.po $(VENV)/.installed
 	@$(VENV)/bin/pybabel compile -i $< -o $@
 
@@ -62,7 +68,7 @@ format: $(VENV)/.installed ## Reformat the code with ruff
 typecheck: $(VENV)/.installed ## mypy on the typed core (domain, services, printers)
 	$(VENV)/bin/mypy
 
-pytest: apt-test $(VENV)/.installed translations ## Run the test suite (PostgreSQL/Redis when they answer)
+pytest: apt-test $(VENV)/.installed node_modules/.installed translations ## Run the test suite (PostgreSQL/Redis when they answer)
 	@if [ -z "$${TABOUR_TEST_POSTGRES_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	  export TABOUR_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres; fi; \
 	if [ -z "$${TABOUR_TEST_REDIS_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then \
@@ -87,4 +93,4 @@ bench: $(VENV)/.installed translations ## Run the benchmarks in bench/ (see docs
 	$(PY) bench/run_all.py
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache test-artifacts
