@@ -8,7 +8,9 @@ The model (documented with its reasons in docs/eta.md), for one service:
    transactions). A few fast services do not swing the estimate; a slow afternoon moves it quickly.
 2. Capacity: counters open for the service now (a counter whose first-choice service is another one
    counts only in part; the caller decides the share) plus paused counters, which are expected back
-   after PAUSE_RETURN_MINUTES and only help a wait that is longer than that.
+   after PAUSE_RETURN_MINUTES and only help a wait that is longer than that. In a shift's first
+   OPENING_MINUTES, while clerks are still signing in, at least the counters configured for the service
+   (`counted_counters`).
 3. Work ahead: the transactions of the tickets call-next would take first, plus one transaction
    scaled by the share of counters that are busy: departures come at about counters/m per minute,
    so the visitor is called after about (ahead + 1) x m / counters when every counter is busy.
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 
 PRIOR_WEIGHT = 4.0  # the configured minutes count as this many observed transactions
 PAUSE_RETURN_MINUTES = 10.0  # a paused counter is expected back after this long
+OPENING_MINUTES = 30.0  # a shift's first minutes, while its clerks are still signing in
 MIN_SPREAD = 0.15
 MAX_SPREAD = 0.5
 
@@ -68,6 +71,18 @@ def observed_minutes(samples: Iterable[Sample], prior_minutes: float, prior_weig
         total_minutes += sample.minutes
         total_transactions += sample.transactions
     return total_minutes / total_transactions
+
+
+def counted_counters(open_now: float, paused: float, configured: float, minutes_into_shift: float | None) -> float:
+    """The counters an estimate counts for a service: those open now. Before anyone serves it, the
+    counters configured for it; and in a shift's first OPENING_MINUTES at least those, as the others are
+    still signing in: the first clerk to sign in must not triple every estimate (a 5-12 minute wait
+    became 15-35 while the line got shorter). After that, the counters that came are the truth."""
+    if open_now <= 0 and paused <= 0:
+        return configured
+    if minutes_into_shift is not None and 0 <= minutes_into_shift < OPENING_MINUTES:
+        return max(open_now, configured)
+    return open_now
 
 
 def wait_minutes(transactions_ahead: float, rate: ServiceRate) -> float:

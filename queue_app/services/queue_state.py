@@ -14,11 +14,13 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from ..domain.calendar import local_time
 from ..domain.counters import ACTIVE_STATES, CounterStatus
-from ..domain.eta import Estimate, Sample, ServiceRate, estimate, observed_minutes
+from ..domain.eta import Estimate, Sample, ServiceRate, counted_counters, estimate, observed_minutes
 from ..domain.policy import ahead_bounds
 from ..store import counters as counter_store
 from ..store import queues
+from .calendar import calendar_of
 from .catalog import CentreCatalog
 
 
@@ -141,9 +143,10 @@ def service_rate(
     service: str,
     active: Capacity | dict[str, int],
     samples: list[Sample] | None = None,
+    minutes_into_shift: float | None = None,
 ) -> ServiceRate:
-    """Minutes per transaction (configured, shrunk towards recent services) and the counters serving it;
-    before anyone signs in, assume the configured hall."""
+    """Minutes per transaction (configured, shrunk towards recent services) and the counters serving it
+    (domain/eta.counted_counters: the configured hall before anyone signs in, and while a shift opens)."""
     config = centre.service(service)
     minutes = observed_minutes(samples or [], config.minutes)
     if isinstance(active, Capacity):
@@ -151,26 +154,40 @@ def service_rate(
         busy, paused = active.busy.get(service, 0.0), active.paused.get(service, 0.0)
     else:
         open_counters, busy, paused = float(active.get(service, 0)), 0.0, 0.0
-    if open_counters <= 0 and paused <= 0:
-        open_counters = float(configured_counters(centre, service))
-    return ServiceRate(minutes_per_transaction=minutes, counters=open_counters, busy=busy, paused=paused)
+    configured = float(configured_counters(centre, service))
+    counters = counted_counters(open_counters, paused, configured, minutes_into_shift)
+    return ServiceRate(minutes_per_transaction=minutes, counters=counters, busy=busy, paused=paused)
+
+
+def minutes_into_shift(session: Session, centre: CentreCatalog, now: datetime) -> float | None:
+    """How long the shift open now has been open (None between shifts)."""
+    local = local_time(now, centre.config.tz)
+    shift = calendar_of(session, centre, now).shift_at(local)
+    if shift is None:
+        return None
+    opened = datetime.combine(local.date(), shift.open, tzinfo=local.tzinfo)
+    return (local - opened).total_seconds() / 60
 
 
 ETA_INPUTS_SECONDS = 2.0  # how long the counters' capacity and recent pace are reused between tickets
 
 
-def eta_inputs(session: Session, centre: CentreCatalog, now: datetime) -> tuple[Capacity, dict[str, list[Sample]]]:
-    """The counters' capacity and every service's recent pace, reused for ETA_INPUTS_SECONDS: they
+def eta_inputs(
+    session: Session, centre: CentreCatalog, now: datetime
+) -> tuple[Capacity, dict[str, list[Sample]], float | None]:
+    """The counters' capacity, every service's recent pace and the minutes since the shift opened, reused
+    for ETA_INPUTS_SECONDS: they
     change at the pace of counters and services, not of tickets, and a busy kiosk issues many tickets
     a second. People ahead are always counted afresh."""
     cached = centre.eta_inputs
     if cached is not None and 0 <= (now - cached[0]).total_seconds() < ETA_INPUTS_SECONDS:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     waiting = {code: count for code, (count, _t, _o) in waiting_by_service(session, centre).items()}
     capacity = active_counters(session, centre, waiting)
     samples = recent_samples_by_service(session, centre, now)
-    centre.eta_inputs = (now, capacity, samples)
-    return capacity, samples
+    into_shift = minutes_into_shift(session, centre, now)
+    centre.eta_inputs = (now, capacity, samples, into_shift)
+    return capacity, samples, into_shift
 
 
 def ticket_estimate(
@@ -183,9 +200,9 @@ def ticket_estimate(
     """(people ahead, ETA range) for a waiting ticket at `now` (default: when it was queued); `ahead`
     (tickets, transactions) when the caller already knows it."""
     tickets_ahead, transactions = ahead if ahead is not None else people_ahead(session, centre, ticket)
-    capacity, samples = eta_inputs(session, centre, now or ticket.queued_at)
+    capacity, samples, into_shift = eta_inputs(session, centre, now or ticket.queued_at)
     service = centre.service_code(ticket.service_id)
-    rate = service_rate(centre, service, capacity, samples.get(service, []))
+    rate = service_rate(centre, service, capacity, samples.get(service, []), into_shift)
     return tickets_ahead, estimate(transactions, rate, tickets_ahead)
 
 

@@ -19,6 +19,7 @@ from ..services.queue_state import (
     CounterLike,
     active_counters,
     counter_services,
+    minutes_into_shift,
     recent_samples_by_service,
     service_rate,
     waiting_by_service,
@@ -34,12 +35,14 @@ def services_summary(session: Session, centre: CentreCatalog, now: datetime) -> 
     waiting = waiting_by_service(session, centre)
     active = active_counters(session, centre, {code: count for code, (count, _t, _o) in waiting.items()})
     samples = recent_samples_by_service(session, centre, now)
+    into_shift = minutes_into_shift(session, centre, now)
     intake = intake_by_service(session, centre, now)
     result = []
     for body, service in centre.config.services():
         count, transactions, oldest = waiting[service.code]
         # the wait of the next visitor to arrive: everyone waiting is ahead of them
-        eta = estimate(transactions, service_rate(centre, service.code, active, samples[service.code]), count)
+        rate = service_rate(centre, service.code, active, samples[service.code], into_shift)
+        eta = estimate(transactions, rate, count)
         result.append(
             {
                 "code": service.code,
