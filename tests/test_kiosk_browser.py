@@ -56,6 +56,7 @@ def test_tap_through_in_arabic_and_urdu(browser, server: PrintServer, printer_po
         for digit in "290010112345":
             page.tap(f"[data-digit='{digit}']")
         assert page.text_content("#civil-id") == "290010112345"
+        page.evaluate("document.querySelector('.kiosk-main').scrollTo(0, 0)")  # the picture from the top
         shot(page, artifacts, "details-ar", keep=True)
         page.tap("#issue")
         page.locator("#step-ticket:not([hidden])").wait_for()
@@ -133,3 +134,36 @@ def test_a_visitor_who_leaves_before_the_printer_returns_gets_no_stranger_ticket
         context.close()
         if printer is not None:
             printer.stop()
+
+
+@pytest.mark.browser
+def test_every_step_fits_a_landscape_and_a_portrait_kiosk(browser, server: PrintServer, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: on a 1920x1080 kiosk "Get my ticket" was below the screen; on a 1080x1920 one each step
+    used the top half. Now the step's buttons are in sight on both without scrolling, and the tall screen
+    draws its tiles larger."""
+    heights = {}
+    for name, viewport in (
+        ("landscape", {"width": 1920, "height": 1080}),
+        ("portrait", {"width": 1080, "height": 1920}),
+    ):
+        context = browser.new_context(viewport=viewport, has_touch=True)
+        page = context.new_page()
+        try:
+            page.goto(f"{server.url}/pair/{server.tokens[('test', 'kiosk', 'k1')]}")
+            tile = page.locator("[data-body=interior]")
+            tile.wait_for()
+            heights[name] = tile.bounding_box()["height"]
+            tile.tap()
+            page.tap("[data-service=traffic]")
+            for button in ("#issue", "#add-service", "#step-details .back"):
+                box = page.locator(button).bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (
+                    name,
+                    button,
+                )
+            shot(page, artifacts, f"details-{name}-ar")
+            page.tap("#issue")  # reachable as it stands: the ticket comes
+            page.locator("#step-ticket:not([hidden])").wait_for()
+        finally:
+            context.close()
+    assert heights["portrait"] >= 1.3 * heights["landscape"]  # larger tiles where there is room
