@@ -40,6 +40,9 @@ def test_board_follows_the_hall_and_its_changes_are_audited(
     sign_in(page, live_server, "sam", "/supervisor/test")
     page.wait_for_selector('#live[data-connected="true"]')
     text_is(page, row("traffic") + " .waiting", "1")
+    # the staffing advice box says something only once the server answered (no history here: nothing)
+    page.wait_for_selector("#advice-none:not([hidden])")
+    assert page.locator("#advice li").count() == 0
 
     # The hall changes: tickets issued, a counter calls. The board follows without a reload.
     issue(live_server, clerk)
