@@ -55,9 +55,10 @@ def _configure(app: Flask, settings: Settings) -> None:
 def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
     """The database (brought to the models' schema), the catalog and calendars synced from config.yaml, the
     signer."""
-    from .services import calendar
+    from .services import calendar, sealed
     from .services.accounts import TokenSigner
     from .services.catalog import sync_catalog
+    from .services.sealed import Sealer
     from .store.database import Database, utcnow
 
     if migrate:
@@ -73,7 +74,11 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
 
     prefix = settings.bus_channel or channel_for(settings.database_url)  # one deployment's counters
     throttle = SignInThrottle(settings.hall.security, settings.redis_url, prefix)
-    rt = Runtime(settings=settings, db=db, catalog=catalog, signer=TokenSigner(settings.secret_key), throttle=throttle)
+    sealer = Sealer(settings.secret_key, settings.old_secret_keys)
+    with db.transaction() as session:
+        sealed.seal_all(session, sealer)  # keys stored before sealing, or under a key since rotated
+    signer = TokenSigner(settings.secret_key)
+    rt = Runtime(settings=settings, db=db, catalog=catalog, signer=signer, throttle=throttle, sealer=sealer)
     app.extensions["tabour"] = rt
     return rt
 

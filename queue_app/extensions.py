@@ -14,6 +14,7 @@ from flask_wtf import CSRFProtect
 if TYPE_CHECKING:
     from .services.accounts import TokenSigner
     from .services.catalog import Catalog
+    from .services.sealed import Sealer
     from .services.signin import SignInThrottle
     from .settings import Settings
     from .store.database import Database
@@ -33,6 +34,7 @@ class Runtime:
     catalog: Catalog
     signer: TokenSigner
     throttle: SignInThrottle  # failed sign-ins per name and address (services/signin.py)
+    sealer: Sealer  # secrets sealed at rest: staff's two-step keys (services/sealed.py)
     publisher: Any = None
     bus: Any = None  # realtime.bus.HallBus between processes, when Redis is configured
     metrics: Any = None  # metrics.Metrics: this app's Prometheus registry

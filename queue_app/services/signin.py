@@ -32,6 +32,7 @@ from ..store.database import Database
 from ..store.models import User
 from . import audit, sessions, two_step
 from .accounts import StaffIdentity, Unauthorized, identity_of
+from .sealed import Sealer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -148,7 +149,15 @@ def check_password(
 
 
 def check_code(
-    db: Database, throttle: SignInThrottle, user_id: int, code: str, *, via: str, ip: str | None, now: datetime
+    db: Database,
+    throttle: SignInThrottle,
+    sealer: Sealer,
+    user_id: int,
+    code: str,
+    *,
+    via: str,
+    ip: str | None,
+    now: datetime,
 ) -> bool:
     """Check a two-step code (or an unused recovery code, which is then spent); throttled like passwords.
     Returns True when a recovery code was used."""
@@ -163,7 +172,7 @@ def check_code(
     with db.transaction() as session:
         user = session.get(User, user_id)
         assert user is not None
-        verdict = two_step.verify(user, code, now)
+        verdict = two_step.verify(user, code, now, sealer)
     if verdict is None:
         _failed(db, throttle, username, via, ip, now, "login_code_failed")
         raise Unauthorized("bad_code")

@@ -16,6 +16,7 @@ import qrcode.image.svg
 from ..domain.errors import InvalidInput
 from ..domain.tickets import ascii_digits
 from ..store.models import User
+from .sealed import Sealer
 
 ISSUER = "Tabour"
 RECOVERY_CODES = 10
@@ -56,25 +57,29 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def enrol(user: User, secret: str, code: str, now: datetime) -> list[str]:
+def enrol(user: User, secret: str, code: str, now: datetime, sealer: Sealer) -> list[str]:
     """Turn two-step verification on once the app shows the right code; returns the recovery codes
-    (shown once; only their hashes are kept)."""
+    (shown once; only their hashes are kept). The key is stored sealed (services/sealed.py)."""
     step = _matching_step(secret, code, now)
     if step is None:
         raise InvalidInput("bad_code")
     user.totp_last_step = step
     codes = [f"{secrets.randbelow(10**5):05d}-{secrets.randbelow(10**5):05d}" for _ in range(RECOVERY_CODES)]
-    user.totp_secret = secret
+    user.totp_secret = sealer.seal(secret)
     user.recovery_codes = [_digest(c) for c in codes]
     return codes
 
 
-def verify(user: User, code: str, now: datetime) -> str | None:
+def verify(user: User, code: str, now: datetime, sealer: Sealer) -> str | None:
     """ "code" for a right time code, "recovery" for an unused recovery code (now spent), else None."""
     if user.totp_secret is None:
         return None
     if _clean(code).isdigit() and len(_clean(code)) == 6:
-        step = _matching_step(user.totp_secret, code, now)
+        try:
+            secret = sealer.open(user.totp_secret)
+        except LookupError:  # sealed under a key this server lacks: an administrator turns two-step off
+            return None
+        step = _matching_step(secret, code, now)
         if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
             return None  # wrong, or already used: a code seen over a shoulder does not sign in again
         user.totp_last_step = step

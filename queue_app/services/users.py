@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..store.models import StaffSession, User
 from . import accounts, audit, sessions, two_step
+from .sealed import Sealer
 
 
 @dataclass(frozen=True)
@@ -209,10 +210,10 @@ def end_other_sessions(session: Session, user_id: int, keep_key: str, now: datet
 
 
 def enrol_own_two_step(
-    session: Session, user_id: int, secret: str, code: str, now: datetime, ip: str | None
+    session: Session, user_id: int, secret: str, code: str, now: datetime, ip: str | None, sealer: Sealer
 ) -> list[str]:
     """Two-step verification on, once the app's code proves the scan; returns the recovery codes."""
     user = _get(session, user_id)
-    codes = two_step.enrol(user, secret, code, now)
+    codes = two_step.enrol(user, secret, code, now, sealer)
     _own(session, user, "two_step_enrolled", now, ip)
     return codes

@@ -274,7 +274,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # after a reset by an admin
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-step verification, once enrolled
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # two-step key, sealed (services/sealed.py)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the 30-s step of the last code used
     recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)  # SHA-256 of the unused ones
 

@@ -102,6 +102,7 @@ def two_step_submit() -> Any:
                 request.form.get("code") or "",
                 utcnow(),
                 request.remote_addr,
+                runtime().sealer,
             )
     except QueueError as error:
         return _two_step(400, error=message_for(error.code, error.params))

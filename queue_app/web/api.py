@@ -62,7 +62,8 @@ def token() -> Any:
         if signin.needs_code(rt.db, user_id):
             if not data.get("code"):
                 raise signin.TwoStepRequired()
-            recovery = signin.check_code(rt.db, rt.throttle, user_id, str(data["code"]), via="api", ip=ip, now=now)
+            code = str(data["code"])
+            recovery = signin.check_code(rt.db, rt.throttle, rt.sealer, user_id, code, via="api", ip=ip, now=now)
             detail = {"two_step": "recovery" if recovery else "code"}
     except signin.TooManyAttempts as error:
         response = error_response(error.code, error.status, error.params)

@@ -142,6 +142,7 @@ def code_submit() -> Any:
         recovery = signin.check_code(
             rt.db,
             rt.throttle,
+            rt.sealer,
             int(pending["user"]),
             request.form.get("code") or "",
             via="web",
