@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,15 +26,19 @@ class HallClient:
         self.sio = socketio.Client(reconnection=False)
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.seen: list[str] = []  # every event name received, in order (wait() consumes `events`)
+        self.received: list[tuple[str, Any]] = []  # every event with its data, in order
         for name in ("hall_snapshot", "ticket_called", "queue_changed", "counter_changed", "resync"):
             self.sio.on(name, lambda data, _name=name: self._got(_name, data), namespace="/hall")
 
     def _got(self, name: str, data: Any) -> None:
         self.seen.append(name)
+        self.received.append((name, data))
         self.events.put((name, data))
 
-    def connect(self, url: str, auth: dict[str, str] | None) -> HallClient:
-        self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=15)
+    def connect(self, url: str, auth: dict[str, str] | None, headers: dict[str, str] | None = None) -> HallClient:
+        self.sio.connect(
+            url, namespaces=["/hall"], auth=auth, headers=headers or {}, transports=["websocket"], wait_timeout=15
+        )
         return self
 
     def wait(self, name: str, timeout: float = 15.0) -> Any:
@@ -49,8 +54,8 @@ class HallClient:
 
 
 @contextmanager
-def hall_client(url: str, auth: dict[str, str] | None) -> Iterator[HallClient]:
-    client = HallClient().connect(url, auth)
+def hall_client(url: str, auth: dict[str, str] | None, headers: dict[str, str] | None = None) -> Iterator[HallClient]:
+    client = HallClient().connect(url, auth, headers)
     try:
         yield client
     finally:
@@ -178,3 +183,49 @@ def test_a_phone_hears_queue_moved_only_when_places_change(live_server: LiveServ
         assert heard.get(timeout=5) == {"centre": "test", "service": "traffic"}
     finally:
         phone.disconnect()
+
+
+def signed_in_cookie(server: LiveServer, username: str) -> dict[str, str]:
+    """The Cookie header of a browser session signed in on the site's form."""
+    browser = requests.Session()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(server.url + "/login").text)
+    assert token is not None
+    form = {"username": username, "password": "secret-pass-1", "csrf_token": token.group(1)}
+    assert browser.post(server.url + "/login", data=form).status_code == 200
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+
+
+def test_a_supervisor_of_some_bodies_hears_only_those_bodies(live_server: LiveServer) -> None:
+    """A Ministry of Health supervisor's board socket carries Health's services and counters, never the
+    Interior's (before, the board hid them but the socket carried every event of the centre)."""
+    server = live_server
+    server.flask("users", "add", "hana", "--role", "supervisor", "--centre", "test", "--bodies", "civil-health",
+                 stdin="secret-pass-1\n")  # fmt: skip
+    server.add_user("sami", "supervisor", "test")
+    scoped_cookie, whole_cookie = signed_in_cookie(server, "hana"), signed_in_cookie(server, "sami")
+    with (
+        hall_client(server.url, {"centre": "test"}, scoped_cookie) as scoped,
+        hall_client(server.url, {"centre": "test"}, whole_cookie) as whole,
+    ):
+        snapshot = scoped.wait("hall_snapshot")
+        assert {s["code"] for s in snapshot["services"]} == {"civil-id", "medical"}
+        assert {c["code"] for c in snapshot["counters"]} == {"4", "5", "6"}
+        assert {s["code"] for s in whole.wait("hall_snapshot")["services"]} == {
+            "traffic",
+            "residency",
+            "civil-id",
+            "medical",
+        }
+
+        issue(server, "traffic")
+        assert any(s["code"] == "traffic" for s in whole.wait("queue_changed")["services"])
+        server.clerk_at("1", "desk1")  # an Interior counter opens ...
+        assert whole.wait("counter_changed")["counter"]["code"] == "1"
+        issue(server, "medical")
+        server.clerk_at("6", "desk6")  # ... then a Health one
+        assert scoped.wait("counter_changed")["counter"]["code"] == "6"
+        heard = scoped.received
+        assert "queue_changed" in scoped.seen  # the Health queue's change reached it
+        assert all(s["code"] in ("civil-id", "medical") for name, data in heard if name == "queue_changed"
+                   for s in data["services"])  # fmt: skip
+        assert scoped.seen.count("counter_changed") == 1  # counter 1's change never reached it

@@ -5,7 +5,9 @@ client socket.io-client 4.x at /displays/static/vendor/socket.io.min.js), websoc
 screens (no sticky sessions needed behind several processes sharing TABOUR_REDIS_URL).
 Namespace `/hall`: connect with `auth: {token: <display device token>}` (a paired display: joins the rooms
 `zone:<centre>:<zone>` of its configured zones) or with a staff session cookie and optional
-`auth: {centre}` (joins `centre:<centre>`). Anything else is refused with `connect_error` whose message is
+`auth: {centre}` (joins `centre:<centre>`; a supervisor of some bodies joins `body:<centre>:<body>` of each
+instead, and gets a snapshot and events of those bodies' services and counters only). Anything else is
+refused with `connect_error` whose message is
 `bad_device_token`, `device_not_allowed`, `unknown_display`, `other_centre` or `unauthorized`. On connect
 the server sends `hall_snapshot` = the body of GET /api/v1/centres/<centre>/hall ({centre, names, at,
 counters, services, recent_calls}); a client that reconnects gets a fresh one. Namespace `/track`, room
@@ -79,6 +81,12 @@ def queue_room(centre: str, service: str) -> str:
     return f"queue:{centre}:{service}"
 
 
+def body_room(centre: str, body: str) -> str:
+    """Staff who oversee some bodies only (a Ministry of Health supervisor): they hear those bodies'
+    services and counters, never the others' (not the centre room)."""
+    return f"body:{centre}:{body}"
+
+
 def central_room(centre: str) -> str:
     """The central board's watchers of a centre (namespace /central)."""
     return f"central:{centre}"
@@ -139,12 +147,14 @@ class Publisher:
                 )
             elif isinstance(event, CalledOutOfTurn):
                 payload = hall.out_of_turn_entry(event)
-                self.socketio.emit("call_out_of_turn", payload, to=centre_room(event.centre), namespace="/hall")
+                rooms = [centre_room(event.centre), *self._body_rooms(event.centre, [event.service])]
+                self.socketio.emit("call_out_of_turn", payload, to=rooms, namespace="/hall")
 
     def print_status(self, centre: str, job: dict[str, Any] | None, printer: dict[str, Any]) -> None:
         """A kiosk print job or printer changed: staff of the centre only (never the hall screens)."""
         payload = {"centre": centre, "job": job, "printer": printer}
-        self.socketio.emit("print_status", payload, to=centre_room(centre), namespace="/hall")
+        rooms = [centre_room(centre), *(body_room(centre, b.code) for b in self.catalog.centre(centre).config.bodies)]
+        self.socketio.emit("print_status", payload, to=rooms, namespace="/hall")  # the kiosks serve every body
 
     def resync(self) -> None:
         """Messages between processes were lost: every client reads its state again."""
@@ -154,6 +164,14 @@ class Publisher:
     def _zones_of(self, centre: str) -> list[str]:
         return [z.code for z in self.catalog.centre(centre).config.zones]
 
+    def _bodies_of(self, centre: str, services: Iterable[str]) -> list[str]:
+        """The bodies these services belong to (a counter may serve two bodies' services)."""
+        config = self.catalog.centre(centre).config
+        return sorted({body.code for code in services if (body := config.body_of(code)) is not None})
+
+    def _body_rooms(self, centre: str, services: Iterable[str]) -> list[str]:
+        return [body_room(centre, body) for body in self._bodies_of(centre, services)]
+
     def _emit_hall(self, name: str, payload: dict[str, Any], centre: str, zones: Iterable[str]) -> None:
         rooms = [centre_room(centre), *(zone_room(centre, z) for z in zones)]
         self.socketio.emit(name, payload, to=rooms, namespace="/hall")
@@ -161,6 +179,8 @@ class Publisher:
     def _ticket_called(self, event: TicketCalled) -> None:
         payload = hall.call_entry(self.catalog.centre(event.centre), event)
         self._emit_hall("ticket_called", payload, event.centre, [payload["zone"]] if payload["zone"] else [])
+        if rooms := self._body_rooms(event.centre, [event.service]):
+            self.socketio.emit("ticket_called", payload, to=rooms, namespace="/hall")
         self.socketio.emit(
             "ticket_changed",
             {"tracking_code": event.tracking_code, "status": Status.CALLED.value, "counter": payload["counter"]},
@@ -177,6 +197,7 @@ class Publisher:
                 entry = hall.counter_changed_entry(session, centre, event, utcnow())
         payload = {"centre": event.centre, "counter": entry}
         rooms = [centre_room(event.centre), counter_room(event.centre, event.counter)]
+        rooms += self._body_rooms(event.centre, entry["services"])
         self.socketio.emit("counter_changed", payload, to=rooms, namespace="/hall")
 
     def _queue_changed_soon(self, centre: str) -> None:
@@ -212,3 +233,7 @@ class Publisher:
         with self.db.reading() as session:
             payload = hall.queue_entry(session, self.catalog.centre(centre), utcnow())
         self._emit_hall("queue_changed", payload, centre, self._zones_of(centre))
+        for body in self.catalog.centre(centre).config.bodies:
+            theirs = [s for s in payload["services"] if s["body"] == body.code]
+            body_payload = {**payload, "services": theirs}
+            self.socketio.emit("queue_changed", body_payload, to=body_room(centre, body.code), namespace="/hall")

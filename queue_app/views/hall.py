@@ -4,6 +4,7 @@ on connect and the supervisor board; the publisher formats its events with the b
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -211,6 +212,18 @@ def hall_snapshot(
         "counters": counters_summary(session, centre, now),
         "services": services_summary(session, centre, now),
         "recent_calls": recent_calls(session, centre, zones=zones),
+    }
+
+
+def within_bodies_snapshot(snapshot: dict[str, Any], centre: CentreCatalog, bodies: Iterable[str]) -> dict[str, Any]:
+    """The snapshot as a supervisor of some bodies sees it: their services, the counters that serve any
+    of them, the calls of their services."""
+    mine = {service.code for body, service in centre.config.services() if body.code in set(bodies)}
+    return {
+        **snapshot,
+        "services": [s for s in snapshot["services"] if s["code"] in mine],
+        "counters": [c for c in snapshot["counters"] if mine & set(c["services"])],
+        "recent_calls": [c for c in snapshot["recent_calls"] if c["service"] in mine],
     }
 
 
