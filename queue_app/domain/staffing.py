@@ -4,10 +4,10 @@ centre's own history (services/staffing.py fits it). Pure and seeded: the same q
 
 The rule (docs/staffing.md): an hour meets the target when, in every service, the visitors who arrive in
 that hour wait no longer than the target on average over the simulated days. The advised roster is found
-greedily: start from each body's offered load (the counters its work needs if nobody ever waited), then,
-at the earliest hour that misses the target, open the closed counter that serves the worst service
-first (its first tier), and simulate again; a body whose counters are all open in that hour is left there
-and marked short."""
+greedily, each body simulated alone: start from its offered load (the counters its work needs if nobody
+ever waited) or one less than Erlang C says a steady hour needs; then, at the first hour of each run of
+hours that miss the target, open the closed counter that serves the worst service first (its first
+tier), and simulate that body again; a body whose counters are all open in that hour is marked short."""
 
 from __future__ import annotations
 
@@ -378,12 +378,3 @@ def smallest_roster(
                         changed.add(body)
                 missed_before = missed and (body, hour) not in short
     return Plan(roster, short, rounds)
-
-
-def body_of(counters: Sequence[CounterPlan], roster: Roster, hour: int) -> dict[str, int]:
-    """Per body, how many of its counters the roster opens in the hour."""
-    open_codes = roster.get(hour, frozenset())
-    counts: dict[str, int] = defaultdict(int)
-    for counter in counters:
-        counts[counter.body] += counter.code in open_codes
-    return dict(counts)
