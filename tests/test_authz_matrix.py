@@ -114,6 +114,7 @@ RULES: dict[str, str] = {
     "printers_page.page": "staff",
     "printers_page.reprint": "staff",
     "staffing_page.plan_page": "supervisor",
+    "reports.staffing_plan": "supervisor",
     "staffing_page.advice": "supervisor",
     "appointments.import_bookings": "supervisor",
     # administrators

@@ -78,6 +78,19 @@ def test_a_supervisor_plans_tomorrow_and_the_board_says_which_counter_to_open(
         wrong = requests.get(f"{server.url}/supervisor/test/plan?target=0&lang=ar", cookies=_cookies(context))
         assert wrong.status_code == 400 and "600" in wrong.text
 
+        # the same plan over the API, for the ministry's own tools; a clerk may not read it
+        day = page.get_attribute("#plan", "data-day")
+        api = f"{server.url}/api/v1/centres/test/staffing/plan"
+        supervisor = {"Authorization": f"Bearer {server.token('huda')}"}
+        answer = requests.get(api, params={"day": day, "target": "20"}, headers=supervisor)
+        assert answer.status_code == 200 and answer.json()["days_seen"] == 8
+        interior = next(b for b in answer.json()["bodies"] if b["body"] == "interior")
+        assert len(next(h for h in interior["hours"] if h["hour"] == 10)["advised"]) == advised  # as the page
+        refused = requests.get(api, params={"day": day, "target": "0"}, headers=supervisor)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_target_wait"
+        clerk = {"Authorization": f"Bearer {server.token('omar')}"}
+        assert requests.get(api, params={"day": day}, headers=clerk).status_code == 403
+
         page.goto(server.url + "/supervisor/test?lang=ar")
         advice = page.locator('#advice li[data-service="traffic"]')
         advice.wait_for(timeout=15_000)

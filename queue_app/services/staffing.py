@@ -11,16 +11,19 @@ hour); the day is then simulated with the server's own call-next policy (domain/
 from __future__ import annotations
 
 import random
+import time as time_module
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.calendar import as_utc, local_time
 from ..domain.counters import CounterStatus
+from ..domain.errors import InvalidInput
 from ..domain.simulation import Day, Desk, Visit, simulate
 from ..domain.staffing import (
     CounterPlan,
@@ -38,11 +41,13 @@ from ..domain.staffing import (
 from ..domain.tickets import PriorityClass, Status
 from ..offload import let_others_run
 from ..settings.hall import Service as ServiceConfig
+from ..store.database import Database
 from ..store.models import Appointment, Counter, Ticket
 from . import reports
 from .calendar import calendar_of
 from .catalog import CentreCatalog
 
+T = TypeVar("T")
 HISTORY_WEEKS = 8  # the same weekday of the last eight weeks the centre was open
 DAYS_FORECAST = 16  # simulated days behind each expected wait shown (fewer: too noisy per hour, bench/staffing.py)
 DAYS_SEARCHED = 6  # of which the search for the smallest roster simulates, body by body, round after round
@@ -51,6 +56,58 @@ MAX_SAMPLES = 2000  # service times drawn from, per service
 PROFILE_WEIGHT = 50  # visitors' worth of its body's hours a service's own hours are drawn towards
 ADVICE_HOURS = 3  # how far ahead live advice looks
 ADVICE_STEP = timedelta(minutes=15)  # the advice's clock: "the wait will pass 30 minutes at 10:45"
+
+
+DEFAULT_TARGET = 20  # minutes, when the supervisor does not say
+ADVICE_SECONDS = 60  # the board asks every minute; one answer per centre and minute is enough
+PLAN_SECONDS = 300  # a plan reads finished days only: it changes with new bookings, seldom
+PLAN_DAYS = 366  # how far from today a plan may be asked for (history is kept for a year)
+
+
+def check_target(value: str | None) -> int:
+    """The target wait asked for: whole minutes from 1 to 600 (default 20)."""
+    try:
+        target = int(value) if value else DEFAULT_TARGET
+    except ValueError:
+        raise InvalidInput("invalid_target_wait") from None
+    if not 1 <= target <= 600:
+        raise InvalidInput("invalid_target_wait")
+    return target
+
+
+def _cached(centre: CentreCatalog, key: tuple[Any, ...], seconds: float, work: Callable[[], T]) -> T:
+    """The answer to `key` if this process computed it less than `seconds` ago, else `work()` (kept)."""
+    cache = centre.staffing_cache if isinstance(centre.staffing_cache, dict) else {}
+    centre.staffing_cache = cache
+    hit = cache.get(key)
+    if hit is not None and time_module.monotonic() - hit[0] < seconds:
+        return hit[1]  # type: ignore[no-any-return]
+    value = work()
+    cache[key] = (time_module.monotonic(), value)
+    return value
+
+
+def plan_of(db: Database, centre: CentreCatalog, day: date, target: int, now: datetime) -> dict[str, Any]:
+    """`plan`, answered again from memory for PLAN_SECONDS (the page, its reloads and the API share it)."""
+    today = local_time(now, centre.config.tz).date()
+    if abs((day - today).days) > PLAN_DAYS:
+        raise InvalidInput("invalid_date_span", first=today.isoformat(), last=day.isoformat())
+
+    def work() -> dict[str, Any]:
+        with db.reading() as session:
+            return plan(session, centre, day, target, now)
+
+    return _cached(centre, ("plan", day, target), PLAN_SECONDS, work)
+
+
+def advice_of(db: Database, centre: CentreCatalog, now: datetime) -> list[dict[str, Any]]:
+    """`advice`, answered again from memory for ADVICE_SECONDS (every board of the centre shares it)."""
+
+    def work() -> list[dict[str, Any]]:
+        with db.reading() as session:
+            return advice(session, centre, now)
+
+    return _cached(centre, ("advice",), ADVICE_SECONDS, work)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Reports over /api/v1, for the ministry's own tools: a supervisor of the centre, or an administrator."""
+"""Reports and staffing plans over /api/v1, for the ministry's own tools: a supervisor of the centre (of
+their bodies), an administrator, or the central role."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf, runtime
-from ..services import reports
+from ..services import reports, staffing
 from ..services.calendar import parse_day
+from ..store.database import utcnow
 from .access import require_staff
 from .api import field
 
@@ -30,3 +32,16 @@ def summary(centre: str) -> Any:
         mine = {s.code for body, s in entry.config.services() if who.may_manage(body.code)}
         report["services"] = [row for row in report["services"] if row["service"] in mine]
     return jsonify(report)
+
+
+@bp.get("/centres/<centre>/staffing/plan")
+def staffing_plan(centre: str) -> Any:
+    """`?day=YYYY-MM-DD&target=20`: per body and hour the usual counters and the fewest that keep the wait
+    under the target, simulated from the centre's history (docs/staffing.md)."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    who = require_staff(entry, roles=("admin", "supervisor", "central"))
+    args = dict(request.args)
+    day, target = parse_day(field(args, "day")), staffing.check_target(args.get("target"))
+    plan = staffing.plan_of(rt.db, entry, day, target, utcnow())
+    return jsonify({**plan, "centre": centre, "bodies": [b for b in plan["bodies"] if who.may_manage(b["body"])]})

@@ -4,7 +4,6 @@ the target), and the board's live advice (`/supervisor/<centre>/advice`, JSON, r
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import get_locale, gettext
 
 from ..domain.calendar import local_time
-from ..domain.errors import InvalidInput, QueueError
+from ..domain.errors import QueueError
 from ..extensions import runtime
 from ..services import staffing
 from ..services.accounts import StaffIdentity
@@ -25,31 +24,6 @@ bp = Blueprint("staffing_page", __name__)
 bp.register_error_handler(QueueError, refuse_on_page)
 
 VIEWERS = ("supervisor", "admin", "central")
-DEFAULT_TARGET = 20
-ADVICE_SECONDS = 60  # the board asks every minute; one answer per centre and minute is enough
-PLAN_SECONDS = 300  # a plan reads finished days only: it changes with new bookings, seldom
-
-
-def _cached(entry: CentreCatalog, key: tuple[Any, ...], seconds: float, work: Any) -> Any:
-    """The answer to `key` if it was computed less than `seconds` ago in this process, else `work()`."""
-    cache = entry.staffing_cache if isinstance(entry.staffing_cache, dict) else {}
-    entry.staffing_cache = cache
-    hit = cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < seconds:
-        return hit[1]
-    value = work()
-    cache[key] = (time.monotonic(), value)
-    return value
-
-
-def _target(value: str | None) -> int:
-    try:
-        target = int(value) if value else DEFAULT_TARGET
-    except ValueError:
-        raise InvalidInput("invalid_target_wait") from None
-    if not 1 <= target <= 600:
-        raise InvalidInput("invalid_target_wait")
-    return target
 
 
 @bp.get("/supervisor/<centre>/plan")
@@ -62,13 +36,8 @@ def plan_page(centre: str) -> Any:
     now = utcnow()
     tomorrow = local_time(now, entry.config.tz).date() + timedelta(days=1)
     day = parse_day(request.args["day"]) if request.args.get("day") else tomorrow
-    target = _target(request.args.get("target"))
-
-    def work() -> dict[str, Any]:
-        with rt.db.reading() as session:
-            return staffing.plan(session, entry, day, target, now)
-
-    plan = _cached(entry, ("plan", day, target), PLAN_SECONDS, work)
+    target = staffing.check_target(request.args.get("target"))
+    plan = staffing.plan_of(rt.db, entry, day, target, now)
     bodies = {b.code: b for b in entry.config.bodies}
     shown = [b for b in plan["bodies"] if who.may_manage(b["body"])]
     return render_template(
@@ -122,13 +91,7 @@ def advice(centre: str) -> Any:
     rt = runtime()
     entry = rt.catalog.centre(centre)
     who: StaffIdentity = staff_for_page(entry, VIEWERS, api=True)
-    now = utcnow()
-
-    def work() -> list[dict[str, Any]]:
-        with rt.db.reading() as session:
-            return staffing.advice(session, entry, now)
-
-    found = _cached(entry, ("advice",), ADVICE_SECONDS, work)
+    found = staffing.advice_of(rt.db, entry, utcnow())
     lang = str(get_locale() or "ar")
     shown = [{**item, "text": advice_text(entry, item, lang)} for item in found if who.may_manage(item["body"])]
     return jsonify({"advice": shown})
