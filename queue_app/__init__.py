@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     _init_workers(app, rt)
     register_error_handlers(app)
     _init_guards(app)
+    from .web.deadline import with_deadline
+
+    app.wsgi_app = with_deadline(app.wsgi_app, settings.request_deadline)  # type: ignore[method-assign,assignment]
     cli.register(app)
     return app
 

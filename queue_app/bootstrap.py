@@ -30,8 +30,8 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
     TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
     TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links), TABOUR_PRINT_RETRY_BASE,
     TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR, TABOUR_BUS_CHANNEL,
-    TABOUR_METRICS_TOKEN, TABOUR_TRUSTED_PROXIES, TABOUR_OLD_SECRET_KEYS. The environment is read here and
-    nowhere else."""
+    TABOUR_METRICS_TOKEN, TABOUR_TRUSTED_PROXIES, TABOUR_OLD_SECRET_KEYS, TABOUR_REQUEST_DEADLINE. The
+    environment is read here and nowhere else."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)
@@ -54,6 +54,7 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         voice_dir=os.environ.get("TABOUR_VOICE_DIR") or None,
         metrics_token=os.environ.get("TABOUR_METRICS_TOKEN") or None,
         trusted_proxies=int(os.environ.get("TABOUR_TRUSTED_PROXIES") or 0),
+        request_deadline=float(os.environ.get("TABOUR_REQUEST_DEADLINE") or 20.0),
         old_secret_keys=tuple(k for k in (os.environ.get("TABOUR_OLD_SECRET_KEYS") or "").split(",") if k),
     )
     return settings, first_run

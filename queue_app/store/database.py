@@ -15,8 +15,32 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+
+class Interrupted(Exception):
+    """A request ran past its deadline (web/deadline.py), possibly in the middle of a statement: the
+    connection's state is unknown, so it is dropped, never rolled back (a frozen server would hang the
+    rollback as it hung the statement)."""
+
+
+def was_interrupted(error: BaseException | None) -> bool:
+    """`Interrupted`, or an error it caused (the driver may turn it into its own on the way out)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, Interrupted):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database is away rather than the request wrong: cut at the deadline, refused or dropped
+    (OperationalError), or no connection free in time (the pool's TimeoutError)."""
+    return was_interrupted(error) or isinstance(error, OperationalError | PoolTimeout)
 
 
 def utcnow() -> datetime:
@@ -42,8 +66,10 @@ class Database:
         options: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             options["connect_args"] = {"check_same_thread": False, "timeout": 5}
-        else:
-            options.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        else:  # a server that does not answer fails the connect, and a request waits for a free connection
+            options.update(  # only so long (web/deadline.py bounds the rest)
+                pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10, connect_args={"connect_timeout": 5}
+            )
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -58,15 +84,23 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
-                session.rollback()
+            except BaseException as error:
+                if was_interrupted(error):
+                    session.invalidate()  # closes the connection in use without a word to the server
+                else:
+                    session.rollback()
                 raise
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only (no lock: WAL readers never block the writer)."""
         with self.sessions() as session:
-            yield session
+            try:
+                yield session
+            except BaseException as error:
+                if was_interrupted(error):
+                    session.invalidate()
+                raise
             session.rollback()
 
     def healthy(self, timeout: int = 2) -> bool:

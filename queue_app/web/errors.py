@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..domain.errors import QueueError
 from ..domain.tickets import Status
 from ..domain.visits import Relation
+from ..store.database import unavailable
 
 MESSAGES: dict[str, Any] = {
     "not_found": _l("Not found."),
@@ -63,6 +64,7 @@ MESSAGES: dict[str, Any] = {
     "closure": _l("The centre is closed today: %(name)s."),
     "invalid_date": _l("'%(value)s' is not a date (YYYY-MM-DD)."),
     "invalid_date_span": _l("The dates must run from %(first)s to a later or equal day, not in the past."),
+    "temporarily_unavailable": _l("The server could not answer in time. Please try again in a moment."),
     "invalid_target_wait": _l("The target wait is a whole number of minutes from 1 to 600."),
     "invalid_calendar_kind": _l("A closed day is a closure or a holiday."),
     "calendar_reason_required": _l("Give the reason the centre is closed (it is shown to visitors)."),
@@ -227,5 +229,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
+        if unavailable(error):  # the deadline (web/deadline.py) or a database that refuses or is gone
+            app.logger.warning("database unavailable: %s %s: %r", request.method, request.path, error)
+            return error_response("temporarily_unavailable", 503)
         app.logger.exception("unexpected error", exc_info=error)
         return error_response("internal_error", 500)

@@ -1,0 +1,56 @@
+"""A PostgreSQL server that stops answering without closing its connections (a frozen process, a dead
+link) used to hang every request of the hall, kiosks and counters included, for ever. Through a relay
+that can freeze the real server's traffic: a kiosk ticket is answered 503 `temporarily_unavailable`
+within the request deadline, /healthz says the database is down, and once the server answers again the
+hall works without a restart (the connections that were cut are dropped, not reused)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from sqlalchemy.engine import make_url
+
+from tests.support.databases import fresh_postgres_database
+from tests.support.frozen_relay import FrozenRelay
+from tests.support.server import LiveServer
+
+
+@dataclass
+class DeadlineServer(LiveServer):
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), **self.extra_env}
+
+
+def test_a_frozen_database_gets_a_clear_answer_and_the_hall_recovers(tmp_path: Path) -> None:
+    with fresh_postgres_database() as url:
+        relay = FrozenRelay(make_url(url).port or 5432)
+        through_relay = make_url(url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        server = DeadlineServer(
+            instance=tmp_path / "instance", database_url=through_relay, extra_env={"TABOUR_REQUEST_DEADLINE": "3"}
+        )
+        server.start()
+        try:
+            kiosk = server.device("kiosk", "k1")
+            tickets = f"{server.url}/api/v1/centres/test/tickets"
+            assert requests.post(tickets, json={"service": "traffic"}, headers=kiosk, timeout=30).status_code == 201
+
+            relay.frozen.set()
+            answer = requests.post(tickets, json={"service": "traffic"}, headers=kiosk, timeout=60)  # never hangs
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["code"] == "temporarily_unavailable"
+            health = requests.get(f"{server.url}/healthz", timeout=60)
+            assert health.status_code == 503 and health.json()["database"] == "down"
+
+            relay.frozen.clear()
+            again = requests.post(tickets, json={"service": "traffic"}, headers=kiosk, timeout=30)
+            assert again.status_code == 201, again.text
+            numbers = [again.json()["number"]]
+            assert numbers[0] in ("A002", "A003")  # the interrupted ticket either never was, or was committed
+            assert requests.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        finally:
+            server.stop()
+            relay.close()
