@@ -15,7 +15,7 @@ import pytest
 
 from queue_app.domain.simulation import simulate
 from queue_app.domain.staffing import Hours, desks_of, draw_visits
-from queue_app.services import presence, reports, staffing
+from queue_app.services import presence, reports, staffing, staffing_advice
 from queue_app.services.catalog import CentreCatalog
 from queue_app.services.tickets import TicketRequest, issue_ticket
 from queue_app.store.database import Database
@@ -119,7 +119,7 @@ def test_the_board_is_told_which_counter_to_open_before_the_wait_passes(tmp_path
     for minute in range(5):
         issue(database, centre, now - timedelta(minutes=30 - minute))
     with database.reading() as session:
-        found = staffing.advice(session, centre, now)
+        found = staffing_advice.advice(session, centre, now)
     interior = next(a for a in found if a["body"] == "interior")
     assert interior["service"] == "traffic" and interior["counter"] == "2" and interior["helps"]
     assert interior["now"] and interior["at"] == "09:00"

@@ -13,7 +13,7 @@ from flask_babel import get_locale, gettext
 from ..domain.calendar import local_time
 from ..domain.errors import QueueError
 from ..extensions import runtime
-from ..services import staffing
+from ..services import staffing, staffing_advice
 from ..services.accounts import StaffIdentity
 from ..services.calendar import parse_day
 from ..services.catalog import CentreCatalog
@@ -91,7 +91,7 @@ def advice(centre: str) -> Any:
     rt = runtime()
     entry = rt.catalog.centre(centre)
     who: StaffIdentity = staff_for_page(entry, VIEWERS, api=True)
-    found = staffing.advice_of(rt.db, entry, utcnow())
+    found = staffing_advice.advice_of(rt.db, entry, utcnow())
     lang = str(get_locale() or "ar")
     shown = [{**item, "text": advice_text(entry, item, lang)} for item in found if who.may_manage(item["body"])]
     return jsonify({"advice": shown})
