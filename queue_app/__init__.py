@@ -7,6 +7,8 @@ The steps, in order: settings -> Flask config -> database (migrated) and catalog
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Flask
 
 from .extensions import Runtime
@@ -56,9 +58,9 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 
 def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
-    """The database (brought to the models' schema), the catalog and calendars synced from config.yaml, the
-    signer."""
-    from .services import calendar, sealed
+    """The database (brought to the models' schema), the hall in force (config.yaml seeds it, the database
+    keeps it: services/hall_config.py) with its catalog and calendars, the signer."""
+    from .services import calendar, hall_config, sealed
     from .services.accounts import TokenSigner
     from .services.catalog import sync_catalog
     from .services.sealed import Sealer
@@ -70,8 +72,11 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
         upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:
-        catalog = sync_catalog(session, settings.hall)
+        # config.yaml seeds the hall; afterwards the newest version in the database is in force
+        hall = hall_config.adopt_file(session, settings.hall, utcnow())
+        catalog = sync_catalog(session, hall.config)
         calendar.seed(session, catalog, utcnow())
+    settings = replace(settings, hall=hall.config)
     from .realtime.bus import channel_for
     from .services.signin import SignInThrottle
 
@@ -82,6 +87,7 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
         sealed.seal_all(session, sealer)  # keys stored before sealing, or under a key since rotated
     signer = TokenSigner(settings.secret_key)
     rt = Runtime(settings=settings, db=db, catalog=catalog, signer=signer, throttle=throttle, sealer=sealer)
+    rt.hall_version = hall.version
     app.extensions["tabour"] = rt
     return rt
 

@@ -1,5 +1,5 @@
 """Admin tasks as Flask CLI commands: `flask --app queue_app users add ...`, `devices pair ...`,
-`calendar close ...`, `appointments import ...`, `reports daily|rollup ...`, `audit verify`."""
+`calendar close ...`, `appointments import ...`, `reports daily|rollup ...`, `audit verify`, `config export`."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reports)
     app.cli.add_command(audit_group)
     app.cli.add_command(privacy_group)
+    app.cli.add_command(config_group)
 
 
 @click.group(cls=AdminGroup)
@@ -394,3 +395,34 @@ def privacy_erase() -> None:
     click.echo(
         f"erased personal data from {rows} rows (older than {rt.settings.hall.security.personal_data_days} days)"
     )
+
+
+@click.group("config", cls=AdminGroup)
+def config_group() -> None:
+    """The hall's configuration: config.yaml seeds it, the database keeps it."""
+
+
+@config_group.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="A file (default: the terminal).")
+def config_export(output: str | None) -> None:
+    """Write the hall in force as config.yaml: the deployment's sections as the file has them, the centres
+    as the database holds them, with every change administrators made (the file's comments are not kept)."""
+    from pathlib import Path
+
+    import yaml
+
+    from .services import hall_config
+
+    rt = runtime()
+    with rt.db.reading() as session:
+        hall = hall_config.in_force(session, rt.settings.hall)
+    file = rt.settings.config_file
+    deployment = yaml.safe_load(Path(file).read_text(encoding="utf-8")) if file else {}
+    data = hall_config.export(hall.config, deployment or {})
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    header = f"# Tabour hall configuration, version {hall.version} (flask --app queue_app config export)\n"
+    if output:
+        Path(output).write_text(header + text, encoding="utf-8")
+        click.echo(f"version {hall.version} written to {output}")
+    else:
+        click.echo(header + text, nl=False)

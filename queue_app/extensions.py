@@ -31,10 +31,11 @@ class Runtime:
 
     settings: Settings
     db: Database
-    catalog: Catalog
+    catalog: Catalog  # the hall in force: swapped in place when a newer configuration is adopted
     signer: TokenSigner
     throttle: SignInThrottle  # failed sign-ins per name and address (services/signin.py)
     sealer: Sealer  # secrets sealed at rest: staff's two-step keys (services/sealed.py)
+    hall_version: int = 0  # the hall_versions row in force in this process (queue_app/live_config.py)
     publisher: Any = None
     bus: Any = None  # realtime.bus.HallBus between processes, when Redis is configured
     metrics: Any = None  # metrics.Metrics: this app's Prometheus registry

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import live_config
 from .domain.tickets import tracking_link
 from .extensions import Runtime, socketio
 from .notifications import NotificationWorker, OutboxPlanner, make_notifier
@@ -57,6 +58,7 @@ def build(app: Flask, rt: Runtime) -> None:
     if notifier is not None:
         rt.workers["notify"] = notifier
     rt.workers["sweeps"] = SweepWorker(lambda: _sweep(rt))
+    rt.workers["hall"] = SweepWorker(lambda: live_config.adopt_newest(rt), interval=live_config.WATCH_SECONDS)
     rt.workers["privacy"] = SweepWorker(lambda: erase_personal_data(rt), interval=3600.0)
     rt.workers["reports"] = SweepWorker(lambda: roll_up_reports(rt), interval=3600.0)
 

@@ -347,7 +347,8 @@
   }
 
   function connect() {
-    // live.js: on `resync` (the bus between server processes lost messages) it asks for a snapshot
+    // live.js: on `resync` (the bus between server processes lost messages) it asks for a snapshot; on
+    // `hall_changed` (an administrator changed the hall) it loads the page again
     debug.socket = window.TabourLive.connect("/hall", {
       socket: {
         auth: { token: config.token },
@@ -357,6 +358,7 @@
         randomizationFactor: 0.5,
       },
       onLive: setConnected,
+      hallChangedDelay: 3000, // on `hall_changed` the screen loads again within 3 s
       onError: function (error, socket) {
         // a refused token (pairing revoked) does not retry by itself: reload to show the pairing page
         if (error && error.message && error.message.indexOf("token") >= 0) setTimeout(function () { location.reload(); }, 15000);

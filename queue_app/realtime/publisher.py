@@ -34,6 +34,9 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 - `resync` {} to every client of `/hall` and `/track`: the bus between processes lost messages (Redis was
   away, realtime/bus.py) and is back; each screen, console, board and phone reads its state again (a
   screen asks with `snapshot`).
+- `hall_changed` {} to every client of `/hall` and `/central` of one process, when that process puts a
+  newer hall configuration in force (an administrator's change, queue_app/live_config.py): the page loads
+  again (a screen after a short random pause, so a hall's screens do not all ask at once).
 - `/central` `centre_changed` {centre: <a row of the central board, views/central.py>} to room
   `central:<centre>`, at most once per CENTRAL_DEBOUNCE seconds per centre, after any event of the centre;
   `central_snapshot` {centres: [rows]} to a watcher on connect (realtime/central.py).
@@ -155,6 +158,13 @@ class Publisher:
         payload = {"centre": centre, "job": job, "printer": printer}
         rooms = [centre_room(centre), *(body_room(centre, b.code) for b in self.catalog.centre(centre).config.bodies)]
         self.socketio.emit("print_status", payload, to=rooms, namespace="/hall")  # the kiosks serve every body
+
+    def hall_changed(self) -> None:
+        """A newer hall configuration is in force in this process: its own clients only (each process tells
+        its own once it has the change, so no page reads the hall again from a process still without it)."""
+        self._snapshots.clear()
+        for namespace in ("/hall", "/central"):
+            self.socketio.emit("hall_changed", {}, namespace=namespace, ignore_queue=True)
 
     def resync(self) -> None:
         """Messages between processes were lost: every client reads its state again."""

@@ -67,6 +67,12 @@ class Catalog:
         self.config = config
         self.centres = centres
 
+    def adopt(self, newer: Catalog) -> None:
+        """Take a newer configuration's lookups in place: everything holding this catalog sees them at
+        once (a request under way keeps the centre entry it already read)."""
+        self.centres = newer.centres
+        self.config = newer.config
+
     def centre(self, code: str) -> CentreCatalog:
         if code not in self.centres:
             raise NotFound("unknown_centre", centre=code)

@@ -221,23 +221,34 @@ class PrintWorker:
         self._stopping = threading.Event()
         self._check = threading.Event()
         self._status_thread: threading.Thread | None = None
-        for centre in self.catalog.centres.values():
-            for kiosk in centre.config.kiosks:
-                if kiosk.printer is None:
-                    continue
-                key = printer_key(centre.code, kiosk.code)
-                store = SqlJobStore(self.db, key, centre.id, lease_for(self.retry))
-                spooler = Spooler(
-                    store,
-                    self._backend_for,
-                    retry=self.retry,
-                    on_change=self._job_changed,
-                    idle_poll=5.0,
-                )
-                state = PrinterState(centre.code, kiosk.code, kiosk.printer.backend)
-                if kiosk.printer.backend == "agent":
-                    state.status = PrinterStatus.OFFLINE.value  # until its agent connects
-                self.printers[key] = _Printer(kiosk.printer, store, spooler, state)
+        self._started = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """A spooler for each kiosk printer of the catalog in force: new printers get one, a printer whose
+        settings changed gets a new one (its stored jobs wait for it), a printer no longer there stops."""
+        wanted = {
+            printer_key(centre.code, kiosk.code): (centre, kiosk.code, kiosk.printer)
+            for centre in self.catalog.centres.values()
+            for kiosk in centre.config.kiosks
+            if kiosk.printer is not None
+        }
+        for key, printer in list(self.printers.items()):
+            if key not in wanted or wanted[key][2] != printer.config:
+                self.printers.pop(key).spooler.stop(timeout=2)
+        for key, (centre, kiosk, config) in wanted.items():
+            if key not in self.printers:
+                self.printers[key] = self._printer(key, centre, kiosk, config)
+                if self._started:
+                    self.printers[key].spooler.start()
+
+    def _printer(self, key: str, centre: CentreCatalog, kiosk: str, config: Printer) -> _Printer:
+        store = SqlJobStore(self.db, key, centre.id, lease_for(self.retry))
+        spooler = Spooler(store, self._backend_for, retry=self.retry, on_change=self._job_changed, idle_poll=5.0)
+        state = PrinterState(centre.code, kiosk, config.backend)
+        if config.backend == "agent":
+            state.status = PrinterStatus.OFFLINE.value  # until its agent connects
+        return _Printer(config, store, spooler, state)
 
     # -- backends -------------------------------------------------------------------------------
     def _backend_for(self, key: str) -> Backend:
@@ -388,6 +399,7 @@ class PrintWorker:
 
     # -- lifecycle (run.py's workers.start) -------------------------------------------------------
     def start(self) -> None:
+        self._started = True
         for printer in self.printers.values():
             printer.spooler.start()
         self._stopping.clear()
@@ -395,6 +407,7 @@ class PrintWorker:
         self._status_thread.start()
 
     def stop(self) -> None:
+        self._started = False
         self._stopping.set()
         self._check.set()
         for printer in self.printers.values():

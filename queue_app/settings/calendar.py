@@ -8,7 +8,7 @@ from datetime import date as Date
 from datetime import time
 from typing import Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from .common import Code, Day, Names, Strict, parse_time
 
@@ -22,6 +22,11 @@ class Shift(Strict):
     last_ticket: time
 
     _times = field_validator("open", "close", "last_ticket", mode="before")(parse_time)
+
+    @field_serializer("open", "close", "last_ticket")
+    def _as_written(self, value: time) -> str:
+        """Back as config.yaml writes it ("07:30", "24:00"), so a dump reads in again."""
+        return "24:00" if value == time.max else value.strftime("%H:%M")
 
     @model_validator(mode="after")
     def _order(self) -> Shift:

@@ -1,6 +1,6 @@
 /* Every live page's link to the server: one Socket.IO connection to a namespace, its state (up or down)
-   told to the page once per change, and a catch-up when the server says events were lost: `resync`,
-   sent when the bus between server processes works again. The page names its events and what a
+   told to the page once per change, a catch-up when the server says events were lost (`resync`, sent
+   when the bus between server processes works again) and a reload when the hall's configuration changed. The page names its events and what a
    catch-up is (by default: ask the namespace for a fresh `snapshot`). */
 (function () {
   "use strict";
@@ -22,6 +22,11 @@
       if (options.onError) options.onError(error, socket);
     });
     socket.on("resync", options.onResync || function () { socket.emit("snapshot"); });
+    // an administrator changed the hall (a service, a counter, a screen): load the page again, after a
+    // random pause of up to `hallChangedDelay` ms so a hall's screens do not all ask at the same moment
+    socket.on("hall_changed", function () {
+      setTimeout(function () { window.location.reload(); }, Math.random() * (options.hallChangedDelay || 0));
+    });
     var events = options.on || {};
     Object.keys(events).forEach(function (name) { socket.on(name, events[name]); });
     return socket;

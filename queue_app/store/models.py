@@ -399,3 +399,16 @@ class NotificationCursor(Base):
 def table(model: type[Base]) -> Table:
     """A model's Core table, for the hot paths that run plain Core statements (no unit of work)."""
     return cast(Table, model.__table__)
+
+
+class HallVersion(Base):
+    """One version of the hall's configuration (every centre's structure): the newest is the one in force.
+    Seeded from config.yaml, then written by administrators (services/hall_config.py)."""
+
+    __tablename__ = "hall_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(10))  # file (config.yaml at a start) or admin
+    file_digest: Mapped[str] = mapped_column(String(64))  # config.yaml's centres as last adopted
+    author: Mapped[str | None] = mapped_column(String(80))
+    centres: Mapped[list[Any]] = mapped_column(JSON)

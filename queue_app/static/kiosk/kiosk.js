@@ -11,7 +11,9 @@
   const auth = { Authorization: "Bearer " + config.token };
   const $ = (id) => document.getElementById(id);
   const state = { services: [], body: null, service: null, priority: "none", transactions: 1, relation: null, civil: "", legs: [] };
+  const REFRESH_IDLE_MS = 20000;
   let idleTimer = null;
+  let lastTouch = Date.now();
   let ticketTimer = null;
   let checkInTimer = null;
 
@@ -43,6 +45,7 @@
   }
 
   function touched() {
+    lastTouch = Date.now();
     clearTimeout(idleTimer);
     const step = document.body.dataset.step;
     if (step === "ticket" || step === "checkin-result") return; // these have their own timers
@@ -460,4 +463,9 @@
   loadServices();
   show("body");
   touched();
+  // While nobody uses it, the first step reads the services again: opening and closing times, and the
+  // services an administrator added or changed, show without a reload.
+  setInterval(() => {
+    if (document.body.dataset.step === "body" && Date.now() - lastTouch > REFRESH_IDLE_MS) loadServices();
+  }, REFRESH_IDLE_MS);
 })();
