@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from .web import (
         account,
         admin,
+        admin_hall,
         api,
         appointments,
         auth,
@@ -150,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         *(api, home, auth, kiosk, display, counter, supervisor, track, join, print_jobs, printers_page, outbox),
-        *(calendar, appointments, booking, reports, report_page, staffing_page, central, account, admin),
+        *(calendar, appointments, booking, reports, report_page, staffing_page, central, account, admin, admin_hall),
     ):
         app.register_blueprint(module.bp)
 

@@ -89,9 +89,7 @@ def adopt_file(session: Session, file_config: HallConfig, now: datetime) -> InFo
     session.add(row)
     session.flush()
     if newest is not None:
-        audit.record(
-            session, "hall_from_file", "config.yaml", now, target="config.yaml", detail={"version": row.id}
-        )
+        audit.record(session, "hall_from_file", "config.yaml", now, target="config.yaml", detail={"version": row.id})
     return InForce(file_config, row.id)
 
 

@@ -84,7 +84,7 @@ def parse_config(data: Any) -> HallConfig:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = f"unknown key {location[-1]!r}"
-        raise ConfigError(_format_location(location), message) from None
+        raise ConfigError(_format_location(location), message, first["type"], first.get("ctx")) from None
     check_references(config)
     return config
 

@@ -21,10 +21,12 @@ CounterCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$", max_le
 class ConfigError(Exception):
     """config.yaml is wrong; `path` names the bad entry, e.g. centres[0].counters[3].services[1]."""
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, kind: str = "invalid", ctx: dict[str, Any] | None = None) -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
         self.message = message
+        self.kind = kind  # pydantic's error type ("missing", "greater_than_equal", ...), "duplicate" or "no_such"
+        self.ctx = ctx or {}  # its figures, e.g. {"ge": 1}
 
 
 class Strict(BaseModel):

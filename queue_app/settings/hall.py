@@ -282,7 +282,9 @@ def _unique(items: list[Any], attr: str, path: str, what: str) -> None:
     for index, item in enumerate(items):
         value = getattr(item, attr)
         if value in seen:
-            raise ConfigError(f"{path}[{index}].{attr}", f"duplicate {what} {value!r} (also at [{seen[value]}])")
+            raise ConfigError(
+                f"{path}[{index}].{attr}", f"duplicate {what} {value!r} (also at [{seen[value]}])", "duplicate"
+            )
         seen[value] = index
 
 
@@ -304,11 +306,15 @@ def check_references(config: HallConfig) -> None:
                 where = f"{at}.bodies[{bi}].services[{si}]"
                 if service.code in codes:
                     raise ConfigError(
-                        f"{where}.code", f"duplicate service {service.code!r} (also at {codes[service.code]})"
+                        f"{where}.code",
+                        f"duplicate service {service.code!r} (also at {codes[service.code]})",
+                        "duplicate",
                     )
                 if service.prefix in prefixes:
                     raise ConfigError(
-                        f"{where}.prefix", f"duplicate prefix {service.prefix!r} (also at {prefixes[service.prefix]})"
+                        f"{where}.prefix",
+                        f"duplicate prefix {service.prefix!r} (also at {prefixes[service.prefix]})",
+                        "duplicate",
                     )
                 codes[service.code] = where
                 prefixes[service.prefix] = where
@@ -316,16 +322,18 @@ def check_references(config: HallConfig) -> None:
         for ki, counter in enumerate(centre.counters):
             where = f"{at}.counters[{ki}]"
             if counter.zone not in zones:
-                raise ConfigError(f"{where}.zone", f"no zone {counter.zone!r}")
+                raise ConfigError(f"{where}.zone", f"no zone {counter.zone!r}", "no_such")
             for si, code in enumerate(counter.services):
                 if code not in codes:
-                    raise ConfigError(f"{where}.services[{si}]", f"no service {code!r}")
+                    raise ConfigError(f"{where}.services[{si}]", f"no service {code!r}", "no_such")
             if len(set(counter.services)) != len(counter.services):
-                raise ConfigError(f"{where}.services", "a service is listed twice")
+                raise ConfigError(f"{where}.services", "a service is listed twice", "duplicate")
         for di, display in enumerate(centre.displays):
             where = f"{at}.displays[{di}]"
             for zi, zone in enumerate(display.zones):
                 if zone not in zones:
-                    raise ConfigError(f"{where}.zones[{zi}]", f"no zone {zone!r}")
+                    raise ConfigError(f"{where}.zones[{zi}]", f"no zone {zone!r}", "no_such")
             if display.layout == "counter" and centre.counter(display.counter or "") is None:
-                raise ConfigError(f"{where}.counter", f"no counter {display.counter!r} for the counter layout")
+                raise ConfigError(
+                    f"{where}.counter", f"no counter {display.counter!r} for the counter layout", "no_such"
+                )

@@ -115,6 +115,10 @@ MESSAGES: dict[str, Any] = {
     "forbidden": _l("You are not allowed to do this."),
     "role_required": _l("Only %(roles)s may do this."),
     "other_centre": _l("You may act only in your own centre."),
+    "service_has_waiting": _l(
+        "Visitors are waiting for '%(service)s': close its intake and let the queue be served before removing it."
+    ),
+    "counter_in_use": _l("A clerk is at counter %(counter)s: it can be removed once they sign out."),
     "device_not_allowed": _l("This device may not do this."),
     "limit_reached": _l("Too many requests: try again later."),
     "csrf_failed": _l("The form has expired: reload the page and try again."),

@@ -1,0 +1,250 @@
+"""The hall's configuration pages for administrators (/admin/hall): each centre's zones, bodies, services,
+counters, screens, kiosks, shifts and holidays, added, changed and removed with forms. A change is checked
+by config.yaml's own rules, kept as a new version in the database (services/hall_config.py), audited, and
+in force at once in every server process (queue_app/live_config.py): no restart."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from .. import live_config
+from ..domain.counters import CounterStatus
+from ..domain.errors import Conflict, QueueError
+from ..extensions import runtime
+from ..services import hall_config
+from ..settings import ConfigError
+from ..store import counters as counters_store
+from ..store import queues
+from . import hall_forms
+from .admin import _admin
+from .staff_pages import refuse_on_page, staff_only
+
+bp = Blueprint("admin_hall", __name__, url_prefix="/admin/hall")
+bp.register_error_handler(QueueError, refuse_on_page)
+
+
+def _centres() -> list[dict[str, Any]]:
+    return hall_config.centres_of(runtime().settings.hall)
+
+
+def _centre(code: str) -> dict[str, Any]:
+    centre = next((c for c in _centres() if c["code"] == code), None)
+    if centre is None:
+        abort(404)
+    return centre
+
+
+def _kind(name: str) -> hall_forms.Kind:
+    if name not in hall_forms.KINDS:
+        abort(404)
+    return hall_forms.KINDS[name]
+
+
+def _find(kind: hall_forms.Kind, centre: dict[str, Any], ident: str) -> tuple[list[Any], int, str]:
+    found = next((e for e in kind.entries(centre) if kind.ident(e[0][e[1]], e[1]) == ident), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.app_template_filter("hall_value")
+def hall_value(entry: dict[str, Any], key: str) -> Any:
+    """A (dotted) key of a configuration entry, for the tables."""
+    return hall_forms.get(entry, key)
+
+
+@bp.get("")
+@staff_only("admin")
+def index() -> Any:
+    centres = _centres()
+    if len(centres) == 1:
+        return redirect(url_for("admin_hall.centre", centre=centres[0]["code"]))
+    return render_template("admin/hall_index.html", centres=centres, version=runtime().hall_version)
+
+
+@bp.get("/<centre>")
+@staff_only("admin")
+def centre(centre: str) -> Any:
+    data = _centre(centre)
+    sections = [
+        (kind, [(e[0][e[1]], kind.ident(e[0][e[1]], e[1])) for e in kind.entries(data)])
+        for kind in hall_forms.KINDS.values()
+    ]
+    bodies = {s["code"]: b for b in data.get("bodies", []) for s in b.get("services", [])}
+    return render_template(
+        "admin/hall.html", centre=data, sections=sections, bodies=bodies, version=runtime().hall_version
+    )
+
+
+def _form_page(
+    kind: hall_forms.Kind,
+    centre: dict[str, Any],
+    ident: str | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Any:
+    fields = [f for f in kind.fields if ident is None or not f.new_only]
+    return render_template(
+        "admin/hall_form.html",
+        kind=kind,
+        centre=centre,
+        ident=ident,
+        fields=fields,
+        values=values,
+        errors=errors or {},
+        error=error,
+        choices={f.key: f.choices(centre) for f in fields if f.choices},
+    ), status
+
+
+@bp.get("/<centre>/<kind>/new")
+@staff_only("admin")
+def new(centre: str, kind: str) -> Any:
+    entry_kind, data = _kind(kind), _centre(centre)
+    values = {"body": request.args.get("body", "")} if kind == "service" else {}
+    return _form_page(entry_kind, data, None, values)
+
+
+@bp.get("/<centre>/<kind>/<ident>")
+@staff_only("admin")
+def edit(centre: str, kind: str, ident: str) -> Any:
+    entry_kind, data = _kind(kind), _centre(centre)
+    items, index, _path = _find(entry_kind, data, ident)
+    values = hall_forms.form_values(entry_kind, items[index])
+    if kind == "service":
+        values["body"] = next(b["code"] for b in data["bodies"] if items[index] in b.get("services", []))
+    return _form_page(entry_kind, data, ident, values)
+
+
+@bp.post("/<centre>/<kind>/new")
+@staff_only("admin")
+def add(centre: str, kind: str) -> Any:
+    return _save(centre, _kind(kind), None)
+
+
+@bp.post("/<centre>/<kind>/<ident>")
+@staff_only("admin")
+def save(centre: str, kind: str, ident: str) -> Any:
+    return _save(centre, _kind(kind), ident)
+
+
+def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
+    """Read the form, apply it to the newest version, and show the centre; or the form again with each
+    refusal on its field, nothing changed."""
+    data = _centre(code)
+    base = None
+    if ident is not None:
+        items, index, _path = _find(kind, data, ident)
+        base = copy.deepcopy(items[index])
+    form = request.form
+    try:
+        entry = hall_forms.read_form(kind, form, base, adding=ident is None)
+    except hall_forms.FormErrors as refused:
+        return _form_page(kind, data, ident, _posted(kind, form), refused.errors, status=422)
+    body = entry.pop("body", None)
+    where: dict[str, str] = {}
+
+    def apply(centres: list[dict[str, Any]]) -> tuple[str, str, Any, Any]:
+        target = next(c for c in centres if c["code"] == code)
+        before, position, old_items = None, None, None
+        if ident is not None:  # taken out, and put back changed in the same place
+            old_items, index, _path = _find(kind, target, ident)
+            before, position = old_items.pop(index), index
+        if kind.name == "service":  # a service lives in its body's list: a new body puts it last there
+            body_entry = next((b for b in target["bodies"] if b["code"] == body), None)
+            if body_entry is None:
+                raise ConfigError("body", "no such body", "no_such")
+            items = body_entry.setdefault("services", [])
+            if items is not old_items:
+                position = len(items)
+        else:
+            items = kind.place(target)[0][0]
+        position = len(items) if position is None else position
+        items.insert(position, entry)
+        path = next(p for lst, i, p in kind.entries(target) if lst is items and i == position)
+        where["path"] = f"centres[{centres.index(target)}].{path}"
+        return code, f"{kind.name}/{kind.ident(entry, position)}", before, entry
+
+    try:
+        live_config.change(runtime(), apply, _admin())
+    except ConfigError as error:
+        field = hall_forms.field_of(kind, where.get("path", "?"), error)
+        if error.path == "body":
+            field = "body"
+        message = hall_forms.message(error)
+        values = _posted(kind, form)
+        if field:
+            return _form_page(kind, data, ident, values, {field: message}, status=422)
+        return _form_page(
+            kind,
+            data,
+            ident,
+            values,
+            error=gettext("%(message)s (at %(path)s)", message=message, path=error.path),
+            status=422,
+        )
+    flash(gettext("Saved. It is in force in the hall now."), "info")
+    return redirect(url_for("admin_hall.centre", centre=code) + f"#{kind.name}s")
+
+
+def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
+    """The form as it was posted, to show it again."""
+    values: dict[str, Any] = {}
+    for field in kind.fields:
+        if field.kind == "names":
+            values[field.key] = {lang: form.get(f"{field.key}.{lang}", "") for lang in ("ar", "en", "ur")}
+        elif field.kind in ("many", "ordered"):
+            values[field.key] = form.getlist(field.key)
+        elif field.kind == "bool":
+            values[field.key] = form.get(field.key) == "on"
+        else:
+            values[field.key] = form.get(field.key, "")
+    return values
+
+
+@bp.post("/<centre>/<kind>/<ident>/remove")
+@staff_only("admin")
+def remove(centre: str, kind: str, ident: str) -> Any:
+    entry_kind, data = _kind(kind), _centre(centre)
+    _find(entry_kind, data, ident)
+    _still_in_use(centre, kind, ident)
+
+    def apply(centres: list[dict[str, Any]]) -> tuple[str, str, Any, Any]:
+        target = next(c for c in centres if c["code"] == centre)
+        items, index, _path = _find(entry_kind, target, ident)
+        return centre, f"{kind}/{ident}", items.pop(index), None
+
+    try:
+        live_config.change(runtime(), apply, _admin())
+    except ConfigError as error:
+        flash(
+            gettext("Not removed: %(message)s (at %(path)s)", message=hall_forms.message(error), path=error.path),
+            "error",
+        )
+        return redirect(url_for("admin_hall.edit", centre=centre, kind=kind, ident=ident))
+    flash(gettext("Removed. The hall works without it now."), "info")
+    return redirect(url_for("admin_hall.centre", centre=centre) + f"#{kind}s")
+
+
+def _still_in_use(centre: str, kind: str, ident: str) -> None:
+    """A service (or a body's) with visitors waiting, or a counter with a clerk at it, stays until they are
+    done: the administrator closes its intake or the clerk signs out first."""
+    rt = runtime()
+    entry = rt.catalog.centre(centre)
+    with rt.db.reading() as session:
+        services = [ident] if kind == "service" else []
+        if kind == "body":
+            services = [s.code for b in entry.config.bodies if b.code == ident for s in b.services]
+        for service in services:
+            if service in entry.service_ids and queues.tally(session, entry.service_ids[service])[0]:
+                raise Conflict("service_has_waiting", service=service)
+        if kind == "counter" and ident in entry.counter_ids:
+            counter = counters_store.counter(session, entry.counter_ids[ident], lock=False)
+            if counter.state != CounterStatus.CLOSED.value:
+                raise Conflict("counter_in_use", counter=ident)
