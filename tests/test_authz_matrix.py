@@ -129,6 +129,13 @@ RULES: dict[str, str] = {
     "admin.devices_page": "admin",
     "admin.pair_device": "admin",
     "admin.unpair_device": "admin",
+    "admin_hall.index": "admin",
+    "admin_hall.centre": "admin",
+    "admin_hall.new": "admin",
+    "admin_hall.add": "admin",
+    "admin_hall.edit": "admin",
+    "admin_hall.save": "admin",
+    "admin_hall.remove": "admin",
 }
 COUNTER_ACTIONS = re.compile(r"^(counter\.action_|api\.counter_)")  # each counter action: staff of the centre
 
@@ -149,6 +156,8 @@ VALUES = {
     "user_id": 999_999,  # no such user: the rule is checked before the lookup
     "entry_id": 999_999,
     "notification_id": 999_999,
+    "kind": "zone",
+    "ident": "main",
 }
 
 

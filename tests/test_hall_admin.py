@@ -139,7 +139,9 @@ def test_refusals_are_shown_on_their_field_in_the_readers_language_and_change_no
     # a zone that counters stand in cannot go; a service with visitors waiting waits for them
     zone = post_form(admin, live_server.url + "/admin/hall/test/zone/main/remove", {})
     assert zone.status_code == 302
-    refusal = re.search(r'flash-error" role="alert">([^<]*)<', admin.get(live_server.url + zone.headers["Location"]).text)
+    refusal = re.search(
+        r'flash-error" role="alert">([^<]*)<', admin.get(live_server.url + zone.headers["Location"]).text
+    )
     assert refusal and "centres[0].zones" in refusal.group(1), refusal  # the centre's only zone
     assert 'data-entry="main"' in admin.get(live_server.url + "/admin/hall/test").text
     staff = live_server.staff("issuer", "clerk")
@@ -165,9 +167,7 @@ class HallChanges:
 
 
 @pytest.mark.postgres
-def test_a_change_on_one_process_is_in_force_on_the_other(
-    tmp_path: Path, postgres_url: str, redis_url: str
-) -> None:
+def test_a_change_on_one_process_is_in_force_on_the_other(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
     first = LiveServer(instance=tmp_path / "a", database_url=postgres_url, redis_url=redis_url).start()
     second = LiveServer(
         instance=tmp_path / "b", database_url=postgres_url, redis_url=redis_url, secret_key=first.secret_key

@@ -19,10 +19,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.counters import CounterStatus
+from ..domain.errors import Conflict
 from ..settings import HallConfig, parse_config
+from ..store import counters as counters_store
+from ..store import queues
 from ..store.database import CONFIG_SYNC_LOCK, serialise
 from ..store.models import HallVersion
 from . import audit
+from .catalog import CentreCatalog
 from .users import Admin
 
 FILE, ADMIN = "file", "admin"
@@ -121,6 +126,21 @@ def change(session: Session, deployment: HallConfig, edit: Edit, admin: Admin, n
         ip=admin.ip,
     )
     return InForce(config, row.id)
+
+
+def check_removable(session: Session, centre: CentreCatalog, kind: str, code: str) -> None:
+    """A service (or a body's) with visitors waiting, or a counter with a clerk at it, stays until they are
+    done: the administrator closes its intake, or the clerk signs out, first."""
+    services = [code] if kind == "service" else []
+    if kind == "body":
+        services = [s.code for b in centre.config.bodies if b.code == code for s in b.services]
+    for service in services:
+        if service in centre.service_ids and queues.tally(session, centre.service_ids[service])[0]:
+            raise Conflict("service_has_waiting", service=service)
+    if kind == "counter" and code in centre.counter_ids:
+        counter = counters_store.counter(session, centre.counter_ids[code], lock=False)
+        if counter.state != CounterStatus.CLOSED.value:
+            raise Conflict("counter_in_use", counter=code)
 
 
 def export(config: HallConfig, deployment_data: dict[str, Any]) -> dict[str, Any]:

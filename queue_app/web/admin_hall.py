@@ -11,14 +11,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import live_config
-from ..domain.counters import CounterStatus
-from ..domain.errors import Conflict, QueueError
+from ..domain.errors import QueueError
 from ..extensions import runtime
+from ..live_config import change as change_hall
 from ..services import hall_config
 from ..settings import ConfigError
-from ..store import counters as counters_store
-from ..store import queues
 from . import hall_forms
 from .admin import _admin
 from .staff_pages import refuse_on_page, staff_only
@@ -172,7 +169,7 @@ def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
         return code, f"{kind.name}/{kind.ident(entry, position)}", before, entry
 
     try:
-        live_config.change(runtime(), apply, _admin())
+        change_hall(runtime(), apply, _admin())
     except ConfigError as error:
         field = hall_forms.field_of(kind, where.get("path", "?"), error)
         if error.path == "body":
@@ -213,7 +210,9 @@ def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
 def remove(centre: str, kind: str, ident: str) -> Any:
     entry_kind, data = _kind(kind), _centre(centre)
     _find(entry_kind, data, ident)
-    _still_in_use(centre, kind, ident)
+    rt = runtime()
+    with rt.db.reading() as session:  # a queue still served, a clerk still at the counter: refused
+        hall_config.check_removable(session, rt.catalog.centre(centre), kind, ident)
 
     def apply(centres: list[dict[str, Any]]) -> tuple[str, str, Any, Any]:
         target = next(c for c in centres if c["code"] == centre)
@@ -221,7 +220,7 @@ def remove(centre: str, kind: str, ident: str) -> Any:
         return centre, f"{kind}/{ident}", items.pop(index), None
 
     try:
-        live_config.change(runtime(), apply, _admin())
+        change_hall(runtime(), apply, _admin())
     except ConfigError as error:
         flash(
             gettext("Not removed: %(message)s (at %(path)s)", message=hall_forms.message(error), path=error.path),
@@ -230,21 +229,3 @@ def remove(centre: str, kind: str, ident: str) -> Any:
         return redirect(url_for("admin_hall.edit", centre=centre, kind=kind, ident=ident))
     flash(gettext("Removed. The hall works without it now."), "info")
     return redirect(url_for("admin_hall.centre", centre=centre) + f"#{kind}s")
-
-
-def _still_in_use(centre: str, kind: str, ident: str) -> None:
-    """A service (or a body's) with visitors waiting, or a counter with a clerk at it, stays until they are
-    done: the administrator closes its intake or the clerk signs out first."""
-    rt = runtime()
-    entry = rt.catalog.centre(centre)
-    with rt.db.reading() as session:
-        services = [ident] if kind == "service" else []
-        if kind == "body":
-            services = [s.code for b in entry.config.bodies if b.code == ident for s in b.services]
-        for service in services:
-            if service in entry.service_ids and queues.tally(session, entry.service_ids[service])[0]:
-                raise Conflict("service_has_waiting", service=service)
-        if kind == "counter" and ident in entry.counter_ids:
-            counter = counters_store.counter(session, entry.counter_ids[ident], lock=False)
-            if counter.state != CounterStatus.CLOSED.value:
-                raise Conflict("counter_in_use", counter=ident)
