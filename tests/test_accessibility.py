@@ -25,6 +25,10 @@ RUN_AXE = """async () => {
 }"""
 
 
+# the hall's configuration: a centre's lists, a filled form, a blank one
+HALL_PAGES = ("/admin/hall/test", "/admin/hall/test/counter/1", "/admin/hall/test/kiosk/new")
+
+
 def scan(page: Any) -> list[dict[str, Any]]:
     """axe's critical and serious violations on the page as it stands."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -109,7 +113,7 @@ def test_every_page_state_passes_axe(hall: LiveServer, browser: Any, lang: str) 
     for username, paths in (
         ("amal", ("/counter/test/1", "/account")),
         ("sami", ("/supervisor/test", "/supervisor/test/plan", "/supervisor/test/printers", "/reports/test")),
-        ("rana", ("/admin", "/admin/users", "/admin/audit", "/admin/devices", "/central")),
+        ("rana", ("/admin", "/admin/users", "/admin/audit", "/admin/devices", "/central", *HALL_PAGES)),
     ):
         context, page = signed_in(browser, server, username, lang)
         for path in paths:

@@ -187,7 +187,7 @@ def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
             status=422,
         )
     flash(gettext("Saved. It is in force in the hall now."), "info")
-    return redirect(url_for("admin_hall.centre", centre=code) + f"#{kind.name}s")
+    return redirect(url_for("admin_hall.centre", centre=code) + f"#{kind.slug}")
 
 
 def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
@@ -228,4 +228,4 @@ def remove(centre: str, kind: str, ident: str) -> Any:
         )
         return redirect(url_for("admin_hall.edit", centre=centre, kind=kind, ident=ident))
     flash(gettext("Removed. The hall works without it now."), "info")
-    return redirect(url_for("admin_hall.centre", centre=centre) + f"#{kind}s")
+    return redirect(url_for("admin_hall.centre", centre=centre) + f"#{entry_kind.slug}")

@@ -46,6 +46,11 @@ class Kind:
     place: Callable[[Centre], list[tuple[list[Entry], str]]]  # (the lists it may live in, their paths)
     by_code: bool = True  # holidays have no code: they are named by their place in the list
 
+    @property
+    def slug(self) -> str:
+        """The plural in links and anchors: zones, bodies, services ..."""
+        return "bodies" if self.name == "body" else f"{self.name}s"
+
     def entries(self, centre: Centre) -> list[tuple[list[Entry], int, str]]:
         """Every entry of this kind: (its list, its index, its path below the centre)."""
         return [(items, i, f"{path}[{i}]") for items, path in self.place(centre) for i in range(len(items))]
