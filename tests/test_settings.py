@@ -265,3 +265,16 @@ def test_run_py_stops_when_the_database_cannot_be_migrated(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "the database could not be migrated" in result.stderr
     assert "Tabour is serving" not in result.stdout
+
+
+def test_the_sample_hall_reads_back_from_its_database_form() -> None:
+    """What hall_versions keeps (services/hall_config.centres_of) is config.yaml again: shift times as
+    "HH:MM" and "24:00", holidays' `from`, printers' own keys; reading it back gives the same hall."""
+    from queue_app.services.hall_config import centres_of, with_centres
+
+    for path in (ROOT / "config.yaml", ROOT / "tests" / "fixtures" / "small_config.yaml"):
+        config = load_config(path)
+        stored = centres_of(config)
+        again = with_centres(config, stored)
+        assert again == config, path
+        assert centres_of(again) == stored
