@@ -78,9 +78,7 @@ def test_an_administrator_adds_a_service_and_a_counter_and_the_screen_shows_them
     clerk = server.clerk_at("9", "nour")
     called = requests.post(f"{server.url}/api/v1/centres/test/counters/9/call-next", headers=clerk)
     assert called.status_code == 200 and called.json()["number"] == "N001", called.text
-    screen.wait_for_function(
-        "document.getElementById('now-number').textContent.trim() === 'N001'", timeout=15_000
-    )
+    screen.wait_for_function("document.getElementById('now-number').textContent.trim() === 'N001'", timeout=15_000)
 
     page.goto(f"{server.url}/admin/hall/test?lang=ar")
     save_screenshot(page, artifacts, "admin-hall")
