@@ -25,11 +25,22 @@
     // an administrator changed the hall (a service, a counter, a screen): load the page again, after a
     // random pause of up to `hallChangedDelay` ms so a hall's screens do not all ask at the same moment
     socket.on("hall_changed", function () {
-      setTimeout(function () { window.location.reload(); }, Math.random() * (options.hallChangedDelay || 0));
+      setTimeout(reloadWhenIdle, Math.random() * (options.hallChangedDelay || 0));
     });
     var events = options.on || {};
     Object.keys(events).forEach(function (name) { socket.on(name, events[name]); });
     return socket;
+  }
+
+  /* Load the page again, but not under someone's fingers: while a field has the focus (a clerk typing a
+     transfer note), wait until it is left. */
+  function reloadWhenIdle() {
+    var active = document.activeElement;
+    if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) {
+      active.addEventListener("blur", function () { setTimeout(reloadWhenIdle, 500); }, { once: true });
+      return;
+    }
+    window.location.reload();
   }
 
   /* Fill a translated string's {name} placeholders: the server renders gettext's %(name)s as {name}
