@@ -196,3 +196,38 @@ def test_a_change_on_one_process_is_in_force_on_the_other(tmp_path: Path, postgr
             screen.client.disconnect()
         second.stop()
         first.stop()
+
+
+def test_a_centres_settings_and_a_new_centre_copied_from_it(live_server: LiveServer) -> None:
+    live_server.add_user("amal", "admin")
+    admin = sign_in(live_server, "amal")
+    settings = live_server.url + "/admin/hall/test/centre/test"
+    form = admin.get(settings)
+    assert form.status_code == 200 and 'value="Asia/Kuwait"' in form.text
+    assert "/remove" not in form.text  # a centre keeps its history
+
+    base = {"names.ar": "مركز الاختبار", "timezone": "Asia/Kuwait", "languages": ["ar", "en", "ur"]}
+    wrong = post_form(admin, settings + "?lang=en", {**base, "timezone": "Mars/Olympus"})
+    assert wrong.status_code == 422 and re.search(r'data-error-for="timezone">Not a known time zone', wrong.text)
+    changed = post_form(admin, settings, {**base, "priority.max_consecutive": "2", "calendar.closing": "close"})
+    assert changed.status_code == 302, changed.text
+    data = yaml.safe_load(live_server.flask("config", "export"))
+    test = next(c for c in data["centres"] if c["code"] == "test")
+    assert test["priority"]["max_consecutive"] == 2 and test["calendar"]["closing"] == "close"
+    assert "elderly" not in test["priority"]  # an empty field: the default applies
+    assert parse_config(data).centre("test").priority.elderly.boost_minutes == 15
+    assert test["remote"]["hold_minutes"] == 30  # what the form does not show is kept
+
+    added = post_form(
+        admin,
+        live_server.url + "/admin/hall/test/centre/new",
+        {**base, "code": "north", "names.ar": "مركز الشمال", "names.en": "North centre"},
+    )
+    assert added.status_code == 302 and added.headers["Location"].endswith("/admin/hall/north"), added.text
+    centres = requests.get(live_server.url + "/api/v1/centres", timeout=10).json()
+    assert "north" in [c["code"] for c in centres]
+    assert services_of(live_server, "north") == services_of(live_server, "test")
+    north = next(c for c in yaml.safe_load(live_server.flask("config", "export"))["centres"] if c["code"] == "north")
+    assert all("printer" not in kiosk for kiosk in north.get("kiosks", []))
+    audit = admin.get(live_server.url + "/admin/audit", params={"action": "hall_changed"}).text
+    assert "north/centre/north" in audit and "test/centre/test" in audit

@@ -41,11 +41,26 @@ def _kind(name: str) -> hall_forms.Kind:
     return hall_forms.KINDS[name]
 
 
-def _find(kind: hall_forms.Kind, centre: dict[str, Any], ident: str) -> tuple[list[Any], int, str]:
-    found = next((e for e in kind.entries(centre) if kind.ident(e[0][e[1]], e[1]) == ident), None)
-    if found is None:
+def _locate(kind: hall_forms.Kind, centres: list[dict[str, Any]], code: str, ident: str) -> tuple[list[Any], int, str]:
+    """An entry of a centre: (its list, its index, its full path such as centres[0].counters[3]); a
+    centre's own settings are the centre itself, in the list of centres."""
+    index = next((i for i, c in enumerate(centres) if c["code"] == code), None)
+    if index is None:
         abort(404)
-    return found
+    if kind.top_level:
+        if ident != code:
+            abort(404)
+        return centres, index, f"centres[{index}]"
+    for items, i, path in kind.entries(centres[index]):
+        if kind.ident(items[i], i) == ident:
+            return items, i, f"centres[{index}].{path}"
+    abort(404)
+
+
+def _find(kind: hall_forms.Kind, code: str, ident: str) -> dict[str, Any]:
+    """The entry as the version in force has it."""
+    items, index, _path = _locate(kind, _centres(), code, ident)
+    return items[index]  # type: ignore[no-any-return]
 
 
 @bp.app_template_filter("hall_value")
@@ -70,6 +85,7 @@ def centre(centre: str) -> Any:
     sections = [
         (kind, [(e[0][e[1]], kind.ident(e[0][e[1]], e[1])) for e in kind.entries(data)])
         for kind in hall_forms.KINDS.values()
+        if not kind.top_level
     ]
     bodies = {s["code"]: b for b in data.get("bodies", []) for s in b.get("services", [])}
     return render_template(
@@ -112,10 +128,10 @@ def new(centre: str, kind: str) -> Any:
 @staff_only("admin")
 def edit(centre: str, kind: str, ident: str) -> Any:
     entry_kind, data = _kind(kind), _centre(centre)
-    items, index, _path = _find(entry_kind, data, ident)
-    values = hall_forms.form_values(entry_kind, items[index])
+    entry = _find(entry_kind, centre, ident)
+    values = hall_forms.form_values(entry_kind, entry)
     if kind == "service":
-        values["body"] = next(b["code"] for b in data["bodies"] if items[index] in b.get("services", []))
+        values["body"] = next(b["code"] for b in data["bodies"] if entry in b.get("services", []))
     return _form_page(entry_kind, data, ident, values)
 
 
@@ -133,12 +149,12 @@ def save(centre: str, kind: str, ident: str) -> Any:
 
 def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
     """Read the form, apply it to the newest version, and show the centre; or the form again with each
-    refusal on its field, nothing changed."""
+    refusal on its field, nothing changed. A new centre starts as a copy of this one."""
     data = _centre(code)
-    base = None
     if ident is not None:
-        items, index, _path = _find(kind, data, ident)
-        base = copy.deepcopy(items[index])
+        base: dict[str, Any] | None = copy.deepcopy(_find(kind, code, ident))
+    else:
+        base = hall_forms.new_centre_from(data) if kind.top_level else None
     form = request.form
     try:
         entry = hall_forms.read_form(kind, form, base, adding=ident is None)
@@ -148,46 +164,44 @@ def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
     where: dict[str, str] = {}
 
     def apply(centres: list[dict[str, Any]]) -> tuple[str, str, Any, Any]:
-        target = next(c for c in centres if c["code"] == code)
-        before, position, old_items = None, None, None
+        index, before, old_items = None, None, None
         if ident is not None:  # taken out, and put back changed in the same place
-            old_items, index, _path = _find(kind, target, ident)
-            before, position = old_items.pop(index), index
-        if kind.name == "service":  # a service lives in its body's list: a new body puts it last there
+            old_items, index, where["path"] = _locate(kind, centres, code, ident)
+            before = old_items.pop(index)
+        target = next((c for c in centres if c["code"] == code), entry)
+        if kind.top_level:
+            items = centres
+        elif kind.name == "service":  # a service lives in its body's list: another body puts it last there
             body_entry = next((b for b in target["bodies"] if b["code"] == body), None)
             if body_entry is None:
                 raise ConfigError("body", "no such body", "no_such")
             items = body_entry.setdefault("services", [])
-            if items is not old_items:
-                position = len(items)
         else:
             items = kind.place(target)[0][0]
-        position = len(items) if position is None else position
-        items.insert(position, entry)
-        path = next(p for lst, i, p in kind.entries(target) if lst is items and i == position)
-        where["path"] = f"centres[{centres.index(target)}].{path}"
-        return code, f"{kind.name}/{kind.ident(entry, position)}", before, entry
+        if items is not old_items:
+            index = len(items)
+        assert index is not None
+        items.insert(index, entry)
+        if not kind.top_level:
+            _items, _index, where["path"] = _locate(kind, centres, code, kind.ident(entry, index))
+        else:
+            where["path"] = f"centres[{index}]"
+        centre = entry["code"] if kind.top_level else code
+        return centre, f"{kind.name}/{kind.ident(entry, index)}", *hall_forms.changes(before, entry)
 
     try:
         change_hall(runtime(), apply, _admin())
     except ConfigError as error:
-        field = hall_forms.field_of(kind, where.get("path", "?"), error)
-        if error.path == "body":
-            field = "body"
+        field = "body" if error.path == "body" else hall_forms.field_of(kind, where.get("path", "?"), error)
         message = hall_forms.message(error)
         values = _posted(kind, form)
         if field:
             return _form_page(kind, data, ident, values, {field: message}, status=422)
-        return _form_page(
-            kind,
-            data,
-            ident,
-            values,
-            error=gettext("%(message)s (at %(path)s)", message=message, path=error.path),
-            status=422,
-        )
+        text = gettext("%(message)s (at %(path)s)", message=message, path=error.path)
+        return _form_page(kind, data, ident, values, error=text, status=422)
     flash(gettext("Saved. It is in force in the hall now."), "info")
-    return redirect(url_for("admin_hall.centre", centre=code) + f"#{kind.slug}")
+    shown = entry["code"] if kind.top_level else code
+    return redirect(url_for("admin_hall.centre", centre=shown) + ("" if kind.top_level else f"#{kind.slug}"))
 
 
 def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
@@ -208,15 +222,16 @@ def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
 @bp.post("/<centre>/<kind>/<ident>/remove")
 @staff_only("admin")
 def remove(centre: str, kind: str, ident: str) -> Any:
-    entry_kind, data = _kind(kind), _centre(centre)
-    _find(entry_kind, data, ident)
+    entry_kind = _kind(kind)
+    if entry_kind.top_level:
+        abort(404)  # a centre keeps its history: it is not removed from here
+    _find(entry_kind, centre, ident)
     rt = runtime()
     with rt.db.reading() as session:  # a queue still served, a clerk still at the counter: refused
         hall_config.check_removable(session, rt.catalog.centre(centre), kind, ident)
 
     def apply(centres: list[dict[str, Any]]) -> tuple[str, str, Any, Any]:
-        target = next(c for c in centres if c["code"] == centre)
-        items, index, _path = _find(entry_kind, target, ident)
+        items, index, _path = _locate(entry_kind, centres, centre, ident)
         return centre, f"{kind}/{ident}", items.pop(index), None
 
     try:

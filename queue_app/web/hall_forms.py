@@ -5,6 +5,7 @@ are config.yaml's (settings/): the forms only carry values to them."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Callable
@@ -45,11 +46,12 @@ class Kind:
     fields: tuple[Field, ...]
     place: Callable[[Centre], list[tuple[list[Entry], str]]]  # (the lists it may live in, their paths)
     by_code: bool = True  # holidays have no code: they are named by their place in the list
+    top_level: bool = False  # the centre's own settings: the entry is the centre, in the list of centres
 
     @property
     def slug(self) -> str:
         """The plural in links and anchors: zones, bodies, services ..."""
-        return "bodies" if self.name == "body" else f"{self.name}s"
+        return {"body": "bodies", "centre": "settings"}.get(self.name, f"{self.name}s")
 
     def entries(self, centre: Centre) -> list[tuple[list[Entry], int, str]]:
         """Every entry of this kind: (its list, its index, its path below the centre)."""
@@ -137,9 +139,61 @@ SERVICE_FIELDS = (
     Field("appointments.only", _l("By appointment only (the elderly and disabled still walk in)"), "bool"),
 )
 
+CENTRE_FIELDS = (
+    Field("code", _l("Code"), "code", required=True, new_only=True, hint=CODE_HINT),
+    NAMES,
+    Field("timezone", _l("Time zone"), "text", required=True, hint=_l("As Asia/Kuwait.")),
+    Field("languages", _l("Languages"), "many", _languages, required=True),
+    Field(
+        "numbering",
+        _l("Ticket numbers restart"),
+        "choice",
+        _fixed(("day", _l("Every day")), ("shift", _l("Every shift"))),
+    ),
+    Field("show_estimates_kept", _l("Screens show how often last week's estimates were kept"), "bool"),
+    Field("priority.elderly.boost_minutes", _l("The elderly go ahead by (minutes)"), "int"),
+    Field("priority.disabled.boost_minutes", _l("People with disabilities go ahead by (minutes)"), "int"),
+    Field("priority.max_consecutive", _l("Priority calls in a row at a counter, at most"), "int"),
+    Field("remote.check_in_required", _l("Visitors who joined from home check in at a kiosk"), "bool"),
+    Field("remote.per_person_per_day", _l("Tickets from home per person a day"), "int"),
+    Field("counter_rules.max_recalls", _l("Recalls before a visitor can be marked absent"), "int"),
+    Field(
+        "calendar.closing",
+        _l("Tickets still waiting when a shift ends"),
+        "choice",
+        _fixed(("carry", _l("Carried into the next shift of the day")), ("close", _l("Closed, and the visitors told"))),
+    ),
+    Field("calendar.grace_minutes", _l("Minutes the queue may still be called after closing"), "int"),
+    Field("appointments.slot_minutes", _l("Minutes of an appointment slot"), "int"),
+    Field("appointments.days_ahead", _l("Days ahead a visit can be booked"), "int"),
+)
+
+
+def new_centre_from(centre: Centre) -> Centre:
+    """A new centre starts as a copy of another: its zones, bodies, services, counters, screens, kiosks,
+    shifts and calendar, to change afterwards (its screens and kiosks are paired anew, its kiosks' printers
+    set anew)."""
+    copied = {k: copy.deepcopy(v) for k, v in centre.items() if k not in ("code", "names")}
+    for kiosk in copied.get("kiosks", []):
+        kiosk.pop("printer", None)  # another building's printer: set its own
+    return copied
+
+
+def changes(before: Entry | None, after: Entry) -> tuple[Any, Any]:
+    """What the audit trail keeps of a change: the keys that changed, as they were and as they became
+    (a new centre: its code and names, not the whole copy)."""
+    if before is None:
+        if "bodies" in after:
+            return None, {"code": after["code"], "names": after.get("names")}
+        return None, after
+    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
+        Kind("centre", _l("Centre"), _l("Centres"), CENTRE_FIELDS, lambda _centre: [], top_level=True),
         Kind("zone", _l("Zone"), _l("Zones"), (CODE, NAMES), _list("zones")),
         Kind(
             "body",
@@ -279,22 +333,27 @@ def get(entry: Entry, key: str) -> Any:
 
 
 def _put(entry: Entry, key: str, value: Any) -> None:
-    """Set (or, with None, drop) a dotted key, making the dicts and lists on the way."""
+    """Set a dotted key, making the dicts and lists on the way; None drops it (and the dicts it leaves
+    empty), so the default applies."""
     parts = key.split(".")
+    chain: list[tuple[Any, str]] = []
     target: Any = entry
     for part, following in itertools.pairwise(parts):
+        chain.append((target, part))
         if isinstance(target, list):
             while len(target) <= int(part):
                 target.append({})
             target = target[int(part)]
         else:
             target = target.setdefault(part, [] if following.isdigit() else {})
-    last = parts[-1]
-    if value is None:
-        if isinstance(target, dict):
-            target.pop(last, None)
-    else:
-        target[last] = value
+    if value is not None:
+        target[parts[-1]] = value
+        return
+    if isinstance(target, dict):
+        target.pop(parts[-1], None)
+    for parent, part in reversed(chain):  # {"priority": {"elderly": {}}} is written as nothing
+        if isinstance(parent, dict) and parent.get(part) in ({}, []):
+            parent.pop(part)
 
 
 def form_values(kind: Kind, entry: Entry | None, index: int | None = None) -> dict[str, Any]:
@@ -402,6 +461,7 @@ MESSAGES: dict[str, Any] = {
 }
 
 VALUE_ERRORS: dict[str, Any] = {
+    "unknown timezone": _l("Not a known time zone, such as Asia/Kuwait."),
     "'open' must be before 'close'": _l("A shift opens before it closes."),
     "'last_ticket' must lie between 'open' and 'close'": _l("The last ticket is given between opening and closing."),
     "'to' must not be before 'from'": _l("The last day is not before the first."),
