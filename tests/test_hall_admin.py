@@ -231,3 +231,42 @@ def test_a_centres_settings_and_a_new_centre_copied_from_it(live_server: LiveSer
     assert all("printer" not in kiosk for kiosk in north.get("kiosks", []))
     audit = admin.get(live_server.url + "/admin/audit", params={"action": "hall_changed"}).text
     assert "north/centre/north" in audit and "test/centre/test" in audit
+
+
+def test_a_kiosk_printer_changed_on_the_page_prints_the_next_ticket(tmp_path: Path) -> None:
+    """The print worker follows the hall: k1's printer moved to another address takes the next ticket."""
+    from tests.printing.fake_printer import FakePrinter
+    from tests.support.print_server import start_print_server
+
+    old, new = FakePrinter().start(), FakePrinter().start()
+    server = start_print_server(tmp_path, old.port)
+    try:
+        kiosk = server.device("kiosk", "k1")
+        issue = f"{server.url}/api/v1/centres/test/tickets"
+        assert requests.post(issue, json={"service": "traffic"}, headers=kiosk, timeout=10).status_code == 201
+        old.wait_for_jobs(1, timeout=20)
+
+        server.add_user("amal", "admin")
+        admin = sign_in(server, "amal")
+        moved = post_form(
+            admin,
+            server.url + "/admin/hall/test/kiosk/k1",
+            {
+                "names.ar": "جهاز التذاكر ١",
+                "languages": ["ar", "en", "ur"],
+                "printer.backend": "network",
+                "printer.host": "127.0.0.1",
+                "printer.port": str(new.port),
+                "printer.paper": "80",
+            },
+        )
+        assert moved.status_code == 302, moved.text
+        ticket = requests.post(issue, json={"service": "traffic"}, headers=kiosk, timeout=10)
+        assert ticket.status_code == 201 and ticket.json()["print"]["status"] == "queued", ticket.text
+        (data,) = new.wait_for_jobs(1, timeout=20)
+        assert ticket.json()["number"].encode() in data
+        assert len(old.jobs) == 1  # the old printer got nothing more
+    finally:
+        server.stop()
+        old.stop()
+        new.stop()

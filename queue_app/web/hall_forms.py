@@ -53,6 +53,11 @@ class Kind:
         """The plural in links and anchors: zones, bodies, services ..."""
         return {"body": "bodies", "centre": "settings"}.get(self.name, f"{self.name}s")
 
+    @property
+    def columns(self) -> tuple[Field, ...]:
+        """The fields a centre's table shows: its code and the first few others."""
+        return tuple(f for f in self.fields if f.key == "code" or not f.new_only)[:6]
+
     def entries(self, centre: Centre) -> list[tuple[list[Entry], int, str]]:
         """Every entry of this kind: (its list, its index, its path below the centre)."""
         return [(items, i, f"{path}[{i}]") for items, path in self.place(centre) for i in range(len(items))]
@@ -107,7 +112,8 @@ def _fixed(*pairs: tuple[str, Any]) -> Choices:
 
 
 CODE_HINT = _l("Lower-case Latin letters, digits and hyphens; it names the entry in links and reports.")
-CODE = Field("code", _l("Code"), "code", required=True, hint=CODE_HINT)
+# a code is given once: tickets, reports, pairings and links refer to it (the edit form shows it, read-only)
+CODE = Field("code", _l("Code"), "code", required=True, new_only=True, hint=CODE_HINT)
 NAMES = Field("names", _l("Name"), "names", required=True)
 
 
@@ -228,6 +234,7 @@ KINDS: dict[str, Kind] = {
                     _l("Code"),
                     "code",
                     required=True,
+                    new_only=True,
                     hint=_l("Letters and digits, as written above the desk: 1, 12, A3."),
                 ),
                 NAMES,
