@@ -31,8 +31,7 @@ class HttpPool:
 
     def start(self) -> list[asyncio.Task[None]]:
         return [
-            asyncio.create_task(self._worker(i % len(self.targets)))
-            for i in range(self.per_target * len(self.targets))
+            asyncio.create_task(self._worker(i % len(self.targets))) for i in range(self.per_target * len(self.targets))
         ]
 
     async def get(self, path: str) -> int:
@@ -52,7 +51,8 @@ class HttpPool:
                     if writer is None:
                         reader, writer = await asyncio.open_connection(host, port)
                     assert reader is not None
-                    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode())
+                    request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n"
+                    writer.write(request.encode())
                     await writer.drain()
                     head = await reader.readuntil(b"\r\n\r\n")
                     status = int(head.split(b" ", 2)[1])
@@ -80,6 +80,7 @@ class Socket:
         self.events: list[tuple[float, str, dict[str, Any]]] = []  # (arrival, event, payload): calls and turns
         self.queue_moves = 0
         self.reading = False
+        self.tasks: set[asyncio.Task[None]] = set()  # re-reads under way (a reference keeps each alive)
 
     async def run(self, stop: asyncio.Event, pool: HttpPool | None) -> None:
         prefix = f"42{self.namespace},".encode()
@@ -112,17 +113,22 @@ class Socket:
                     if name in ("ticket_called", "ticket_changed"):
                         self.events.append((now, name, payload))
                     if pool is not None and name == "ticket_changed":
-                        asyncio.create_task(self._reread(pool, 0.0))
+                        self._spawn(self._reread(pool, 0.0))
                     elif pool is not None and name == "queue_moved":
                         self.queue_moves += 1
                         if not self.reading:  # as track.js: one re-read pending at a time, spread over a second
                             self.reading = True
-                            asyncio.create_task(self._reread(pool, 0.2 + random.random() * 0.8))
+                            self._spawn(self._reread(pool, 0.2 + random.random() * 0.8))
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         finally:
             self.ready.set()
             writer.close()
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _reread(self, pool: HttpPool, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -137,27 +143,33 @@ async def _main(targets: list[tuple[str, int]], screens: list[tuple[str, str]], 
     stop = asyncio.Event()
     pool = HttpPool(targets)
     workers = pool.start()
-    sockets = [
-        Socket(targets[i % len(targets)], "/hall", {"token": token}, centre) for i, (centre, token) in enumerate(screens)
-    ]
-    sockets += [
-        Socket(targets[i % len(targets)], "/track", {"tracking_code": code}, code) for i, code in enumerate(phones)
-    ]
+
+    def target(index: int) -> tuple[str, int]:
+        return targets[index % len(targets)]
+
+    sockets = [Socket(target(i), "/hall", {"token": token}, centre) for i, (centre, token) in enumerate(screens)]
+    sockets += [Socket(target(i), "/track", {"tracking_code": code}, code) for i, code in enumerate(phones)]
     tasks = []
     for start in range(0, len(sockets), 50):  # in batches: no SYN flood
         batch = sockets[start : start + 50]
         tasks.extend(asyncio.create_task(s.run(stop, pool if s.namespace == "/track" else None)) for s in batch)
-        await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in batch)), timeout=120)
+        waits = [asyncio.create_task(s.ready.wait()) for s in batch]
+        await asyncio.wait(waits, timeout=60)
+        for socket in batch:
+            if not socket.ready.is_set():
+                socket.failed = "no answer to the connect within 60 s"
     failed = [s.failed for s in sockets if s.failed]
     pipe.send({"ready": len(sockets) - len(failed), "failed": failed[:3], "failures": len(failed)})
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, pipe.recv)  # the driver says when the day is over
     await asyncio.sleep(1.5)  # the last re-reads
     stop.set()
+    hall = [s for s in sockets if s.namespace == "/hall"]
+    track = [s for s in sockets if s.namespace == "/track" and s.events]
     pipe.send(
         {
-            "screens": {s.tag: [(at, p["number"]) for at, _n, p in s.events] for s in sockets if s.namespace == "/hall"},
-            "phones": {s.tag: [at for at, _n, p in s.events if p.get("status") == "called"] for s in sockets if s.namespace == "/track" and s.events},
+            "screens": {s.tag: [(at, p["number"]) for at, _n, p in s.events] for s in hall},
+            "phones": {s.tag: [at for at, _n, p in s.events if p.get("status") == "called"] for s in track},
             "queue_moves": sum(s.queue_moves for s in sockets),
             "reads": len(pool.latencies),
             "read_latencies": pool.latencies,

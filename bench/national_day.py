@@ -82,7 +82,8 @@ def add_clerks(database_url: str, centres: list[str]) -> None:
         ids = {c.code: c.id for c in session.query(models.Centre).all()}
         for centre in centres:
             for counter in COUNTERS:
-                accounts.create_user(session, f"{centre}-{counter}", "national-day-1", "clerk", ids[centre], utcnow(), 8)
+                name = f"{centre}-{counter}"
+                accounts.create_user(session, name, "national-day-1", "clerk", ids[centre], utcnow(), 8)
 
 
 class Recorder:
@@ -127,29 +128,6 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         pids = [s.process.pid for s in servers if s.process]
         rss_idle = [round(memory_mb(pid)[0]) for pid in pids]
 
-        # 1. the tickets the phones follow
-        local = threading.local()
-
-        def session() -> requests.Session:
-            if not hasattr(local, "session"):
-                local.session = requests.Session()
-            return local.session  # type: ignore[no-any-return]
-
-        def issue(index: int) -> dict[str, Any] | None:
-            centre = centres[index % len(centres)]
-            service = SERVICES[(index // len(centres)) % len(SERVICES)]
-            url = f"{urls[index % len(urls)]}/api/v1/centres/{centre}/tickets"
-            headers = {"Authorization": f"Bearer {first.tokens[(centre, 'kiosk', 'k1')]}"}
-            answer = session().post(url, json={"service": service}, headers=headers, timeout=30)
-            return answer.json() if answer.status_code == 201 else None
-
-        seeded = time.monotonic()
-        with ThreadPoolExecutor(8) as pool:
-            tickets = [t for t in pool.map(issue, range(args.phones)) if t]
-        seed_s = time.monotonic() - seeded
-        print(f"  {len(tickets)} tickets seeded in {seed_s:.0f} s ({len(tickets) / seed_s:.0f}/s)", flush=True)
-        by_code = {t["tracking_code"]: t for t in tickets}
-
         # clerks sign in at their counters
         clerks: list[tuple[str, str, dict[str, str], str]] = []  # (centre, counter, headers, base url)
         for index, centre in enumerate(centres):
@@ -161,6 +139,30 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                 signed = requests.post(f"{base}/api/v1/centres/{centre}/counters/{counter}/sign-in", headers=headers)
                 assert signed.status_code == 200, signed.text
                 clerks.append((centre, counter, headers, base))
+
+        # 1. the tickets the phones follow, issued at reception (the kiosks print; these need not)
+        local = threading.local()
+
+        def session() -> requests.Session:
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+            return local.session  # type: ignore[no-any-return]
+
+        def issue(index: int) -> dict[str, Any] | None:
+            centre = centres[index % len(centres)]
+            service = SERVICES[(index // len(centres)) % len(SERVICES)]
+            _centre, _counter, headers, base = clerks[(index % len(centres)) * len(COUNTERS)]
+            answer = session().post(
+                f"{base}/api/v1/centres/{centre}/tickets", json={"service": service}, headers=headers, timeout=30
+            )
+            return answer.json() if answer.status_code == 201 else None
+
+        seeded = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            tickets = [t for t in pool.map(issue, range(args.phones)) if t]
+        seed_s = time.monotonic() - seeded
+        print(f"  {len(tickets)} tickets seeded in {seed_s:.0f} s ({len(tickets) / seed_s:.0f}/s)", flush=True)
+        by_code = {t["tracking_code"]: t for t in tickets}
 
         # 2. screens and phones
         context = multiprocessing.get_context("spawn")
@@ -196,7 +198,8 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         def call(clerk: tuple[str, str, dict[str, str], str]) -> None:
             centre, counter, headers, base = clerk
             sent = time.monotonic()
-            answer = session().post(f"{base}/api/v1/centres/{centre}/counters/{counter}/call-next", headers=headers, timeout=30)
+            url = f"{base}/api/v1/centres/{centre}/counters/{counter}/call-next"
+            answer = session().post(url, headers=headers, timeout=30)
             done = time.monotonic()
             seen.status("call", answer.status_code)
             if answer.status_code == 200:

@@ -4,7 +4,8 @@ Needs PostgreSQL (TABOUR_DATABASE_URL) and Redis (TABOUR_REDIS_URL): the process
 the bus. The first process starts alone (it migrates the database and, on a first run, creates the
 secret key and the administrator), then the others, each on its own port of 127.0.0.1, then nginx
 (Debian's package) on the public port with deploy/nginx.conf.template. Every process believes one proxy
-(TABOUR_TRUSTED_PROXIES=1), so visitors' addresses are theirs, not nginx's. Ctrl-C stops them all.
+(TABOUR_TRUSTED_PROXIES=1), so visitors' addresses are theirs, not nginx's. A server process that dies
+is started again (nginx serves the hall from the others meanwhile). Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+MAX_RESTARTS = 5  # server processes restarted within RESTART_WINDOW seconds before the cluster gives up
+RESTART_WINDOW = 60.0
 
 
 def nginx_config(prefix: Path, listen: str, ports: list[int]) -> str:
@@ -84,21 +87,46 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for n, port in enumerate(ports):
+
+    def start(port: int) -> subprocess.Popen[bytes]:
         command = [sys.executable, str(ROOT / "run.py"), "--config", args.config, "--host", "127.0.0.1"]
         command += ["--port", str(port), "--public-url", public_url]
-        children.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        return subprocess.Popen(command, cwd=ROOT, env=env)
+
+    servers: dict[int, subprocess.Popen[bytes]] = {}
+    for n, port in enumerate(ports):
+        servers[port] = start(port)
+        children.append(servers[port])
         if n == 0:
-            wait_healthy(port, children[0])  # migrations and the first run happen once, here
-    for port, child in zip(ports, children, strict=True):
+            wait_healthy(port, servers[port])  # migrations and the first run happen once, here
+    for port, child in servers.items():
         wait_healthy(port, child)
-    nginx = ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
-    children.append(subprocess.Popen(nginx))
+    nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
+    children.append(nginx)
     print(f"Tabour cluster: {args.processes} processes ({ports[0]}-{ports[-1]}) behind nginx on {listen}", flush=True)
-    while all(child.poll() is None for child in children):
+    restarts: list[float] = []
+    while nginx.poll() is None:
         time.sleep(1)
-    failed = next(child for child in children if child.poll() is not None)
-    print(f"a process stopped ({' '.join(map(str, failed.args))}): stopping the cluster", file=sys.stderr)
+        for port, child in list(servers.items()):
+            if child.poll() is None:
+                continue
+            # as systemd's Restart=always: nginx sends the hall to the others meanwhile, and the screens
+            # and phones of the dead process reconnect through it; a process that keeps dying stops it all
+            now = time.monotonic()
+            restarts = [at for at in restarts if now - at < RESTART_WINDOW] + [now]
+            if len(restarts) > MAX_RESTARTS:
+                print(
+                    f"server processes stopped {len(restarts)} times in a minute: stopping the cluster", file=sys.stderr
+                )
+                stop()
+            print(
+                f"the server process on port {port} stopped (exit {child.returncode}): starting it again",
+                file=sys.stderr,
+            )
+            children.remove(child)
+            servers[port] = start(port)
+            children.insert(0, servers[port])
+    print("nginx stopped: stopping the cluster", file=sys.stderr)
     stop()
     return 1
 

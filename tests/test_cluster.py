@@ -1,6 +1,7 @@
 """deploy/cluster.py as an operator runs it: two server processes on PostgreSQL and Redis behind Debian's
 nginx. Through the proxy: a call on one process reaches a screen's websocket, the visitor's own address
-is recorded (not nginx's, and not one the client wrote itself), and /metrics is not served."""
+is recorded (not nginx's, and not one the client wrote itself), and /metrics is not served; a process
+killed with kill -9 is started again and its screens come back through the proxy."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, select
 
 from queue_app.store.models import AuditEntry
@@ -92,9 +95,78 @@ def test_two_processes_behind_nginx(tmp_path: Path, postgres_url: str, redis_url
                 numbers.append(requests.post(call, headers=staff, timeout=30).json()["number"])
             heard = [screen.wait("ticket_called")["number"] for _ in numbers]
             assert heard == numbers
+
+        # kill -9 of one process: the cluster starts it again; the screens it served reconnect through nginx
+        # and read the hall again; a call afterwards reaches every screen
+        screens = [Screen(hall.url, display) for _ in range(2)]  # least_conn: one on each process, usually
+        try:
+            killed_at = time.monotonic()
+            os.kill(_pid_serving(first + 1), signal.SIGKILL)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(f"http://127.0.0.1:{first + 1}/healthz", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.5)
+            else:
+                raise AssertionError("the killed process was not started again")
+            for screen_after in screens:
+                assert screen_after.connected.wait(60), "a screen did not reconnect"
+            resynced = [s.snapshots[-1] - killed_at for s in screens if s.snapshots[-1] > killed_at]
+            print(f"screens that lost their process read the hall again after {resynced} s")
+            issued = requests.post(
+                f"{hall.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=staff, timeout=30
+            )
+            assert issued.status_code == 201, issued.text
+            called = requests.post(f"{hall.url}/api/v1/centres/test/counters/1/call-next", headers=staff, timeout=30)
+            assert called.status_code == 200, called.text
+            for screen_after in screens:
+                assert called.json()["number"] in screen_after.wait_for_call(60)
+        finally:
+            for screen_after in screens:
+                screen_after.sio.disconnect()
     finally:
         os.killpg(cluster.pid, signal.SIGTERM)
         cluster.wait(timeout=60)
+
+
+class Screen:
+    """A hall screen through the proxy that reconnects by itself, as displays/static/display.js does."""
+
+    def __init__(self, url: str, auth: dict[str, str]) -> None:
+        self.snapshots: list[float] = []
+        self.calls: list[str] = []
+        self.connected = threading.Event()
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
+        self.sio.on("hall_snapshot", self._snapshot, namespace="/hall")
+        self.sio.on("ticket_called", lambda data: self.calls.append(data["number"]), namespace="/hall")
+        self.sio.on("disconnect", lambda *_: self.connected.clear(), namespace="/hall")
+        self.sio.connect(url, namespaces=["/hall"], auth=auth, transports=["websocket"], wait_timeout=15)
+        assert self.connected.wait(15)
+
+    def _snapshot(self, _data: object) -> None:
+        self.snapshots.append(time.monotonic())
+        self.connected.set()
+
+    def wait_for_call(self, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while not self.calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.calls
+
+
+def _pid_serving(port: int) -> int:
+    """The server process the cluster started on this port (run.py ... --port N)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            words = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(w.endswith(b"run.py") for w in words) and str(port).encode() in words:
+            return int(proc.name)
+    raise AssertionError(f"no server process on port {port}")
 
 
 def _two_free_ports() -> int:
