@@ -14,6 +14,7 @@ import argparse  # noqa: E402
 import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import resource  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -47,6 +48,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def open_files_allowed() -> int:
+    """Raise this process's limit of open files to the most the system allows, and return it. Every hall
+    screen and phone holds two descriptors (simple-websocket duplicates the socket under gevent), so the
+    usual soft limit of 1,024 would refuse connections past about 500 (bench/national_day.py found it)."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve a Tabour hall.")
     parser.add_argument("--config", default=os.environ.get("TABOUR_CONFIG", "config.yaml"))
@@ -57,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations speak only when something is wrong
+    allowed = open_files_allowed()
+    if allowed < 16384:
+        logging.getLogger("tabour").warning(
+            "this process may open %d files: about %d screens and phones at once (LimitNOFILE, docs/operations.md)",
+            allowed,
+            allowed // 2 - 100,
+        )
 
     from queue_app import create_app, first_run
     from queue_app.bootstrap import follow_served_address, settings_from_environment

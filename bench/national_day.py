@@ -174,7 +174,9 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         for part in range(args.loaders):
             mine, theirs = context.Pipe()
             proc = context.Process(
-                target=loader, args=(targets, screens[part :: args.loaders], codes[part :: args.loaders], theirs)
+                target=loader,
+                args=(targets, screens[part :: args.loaders], codes[part :: args.loaders], theirs),
+                daemon=True,
             )
             proc.start()
             pipes.append(mine)
