@@ -70,7 +70,7 @@ def _init_runtime(app: Flask, settings: Settings, migrate: bool) -> Runtime:
         from .store.migrate import upgrade  # imported only here: Alembic is big, and run.py migrates apart
 
         upgrade(settings.database_url)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool=settings.database_pool)
     with db.transaction() as session:
         # config.yaml seeds the hall; afterwards the newest version in the database is in force
         hall = hall_config.adopt_file(session, settings.hall, utcnow())

@@ -30,7 +30,7 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
     TABOUR_CONFIG, TABOUR_DATABASE_URL, TABOUR_REDIS_URL, TABOUR_SECRET_KEY, TABOUR_INSTANCE,
     TABOUR_PUBLIC_URL (the address printed in QR codes and pairing links), TABOUR_PRINT_RETRY_BASE,
     TABOUR_PRINT_RETRY_DEADLINE, TABOUR_PRINT_STATUS_INTERVAL, TABOUR_VOICE_DIR, TABOUR_BUS_CHANNEL,
-    TABOUR_METRICS_TOKEN, TABOUR_TRUSTED_PROXIES, TABOUR_OLD_SECRET_KEYS, TABOUR_REQUEST_DEADLINE. The
+    TABOUR_METRICS_TOKEN, TABOUR_TRUSTED_PROXIES, TABOUR_OLD_SECRET_KEYS, TABOUR_REQUEST_DEADLINE, TABOUR_DB_POOL. The
     environment is read here and nowhere else."""
     config_file = config_path or os.environ.get("TABOUR_CONFIG") or str(PROJECT_ROOT / "config.yaml")
     instance = Path(os.environ.get("TABOUR_INSTANCE") or PROJECT_ROOT / "instance").resolve()
@@ -49,6 +49,7 @@ def settings_from_environment(config_path: str | None = None) -> tuple[Settings,
         bus_channel=os.environ.get("TABOUR_BUS_CHANNEL") or None,
         instance_path=str(instance),
         config_file=config_file,
+        database_pool=int(os.environ.get("TABOUR_DB_POOL") or 10),
         print_retry_base=float(os.environ.get("TABOUR_PRINT_RETRY_BASE") or 1.0),
         print_retry_deadline=float(os.environ.get("TABOUR_PRINT_RETRY_DEADLINE") or 180.0),
         print_status_interval=float(os.environ.get("TABOUR_PRINT_STATUS_INTERVAL") or 20.0),

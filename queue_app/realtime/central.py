@@ -13,12 +13,14 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from ..extensions import runtime
 from ..store.database import utcnow
 from ..views.central import board
+from .auth import answers_when_unavailable
 from .publisher import central_room
 
 WATCHERS = ("central", "admin")
 
 
 class CentralNamespace(Namespace):
+    @answers_when_unavailable
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
         if not getattr(current_user, "is_authenticated", False):

@@ -13,7 +13,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from ..extensions import runtime
 from ..views import hall
-from .auth import auth_token, device_from_auth
+from .auth import answers_when_unavailable, auth_token, device_from_auth
 from .publisher import body_room, centre_room, counter_room, zone_room
 
 
@@ -23,6 +23,7 @@ class HallNamespace(Namespace):
         # sid -> (centre, a screen's zones, a scoped supervisor's bodies)
         self._centre_of: dict[str, tuple[str, tuple[str, ...] | None, tuple[str, ...] | None]] = {}
 
+    @answers_when_unavailable
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
         if auth_token(auth):

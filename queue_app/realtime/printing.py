@@ -22,7 +22,7 @@ from printers import PrinterStatus, PrinterUnavailable
 
 from ..extensions import runtime
 from ..services.printing import printer_key
-from .auth import device_from_auth
+from .auth import answers_when_unavailable, device_from_auth
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class AgentBackend:
 class PrintNamespace(Namespace):
     """Agents authenticate with their kiosk's device token; only kiosks configured `backend: agent`."""
 
+    @answers_when_unavailable
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         rt = runtime()
         device, centre = device_from_auth(auth, "kiosk")

@@ -10,10 +10,12 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from ..domain.errors import NotFound
 from ..extensions import runtime
 from ..services import tickets
+from .auth import answers_when_unavailable
 from .publisher import queue_room, ticket_room
 
 
 class TrackNamespace(Namespace):
+    @answers_when_unavailable
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         code = (auth or {}).get("tracking_code") if isinstance(auth, dict) else None
         if not code:

@@ -133,6 +133,7 @@ class Settings:
     metrics_token: str | None = None  # when set, /metrics asks for it as a bearer token
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers are believed (nginx: 1)
     request_deadline: float = 20.0  # seconds a request may take before it is cut (web/deadline.py); 0: never
+    database_pool: int = 10  # connections kept per process (as many again under load): TABOUR_DB_POOL
     config_file: str | None = None  # config.yaml as read at the start (`config export` keeps its deployment part)
     old_secret_keys: tuple[str, ...] = ()  # earlier secret keys, still opening what they sealed (a rotation)
 

@@ -19,6 +19,12 @@
     socket.on("disconnect", function () { live(false); });
     socket.on("connect_error", function (error) {
       live(false);
+      // the server was too busy to look the client up (a connect storm, a database outage): again soon,
+      // at a random moment so a hall's screens and phones do not all come back at once
+      if (error && error.message === "temporarily_unavailable") {
+        setTimeout(function () { socket.connect(); }, 2000 + Math.random() * 3000);
+        return;
+      }
       if (options.onError) options.onError(error, socket);
     });
     socket.on("resync", options.onResync || function () { socket.emit("snapshot"); });

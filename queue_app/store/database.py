@@ -60,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """One per app: the engine, a session factory and `transaction()` for writes."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, pool: int = 10) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -68,7 +68,13 @@ class Database:
             options["connect_args"] = {"check_same_thread": False, "timeout": 5}
         else:  # a server that does not answer fails the connect, and a request waits for a free connection
             options.update(  # only so long (web/deadline.py bounds the rest)
-                pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10, connect_args={"connect_timeout": 5}
+                # at most 2 x pool connections per process: N processes x 2 x pool must stay under the
+                # server's max_connections (PostgreSQL's default 100), or it refuses (docs/operations.md)
+                pool_size=pool,
+                max_overflow=pool,
+                pool_pre_ping=True,
+                pool_timeout=10,
+                connect_args={"connect_timeout": 5},
             )
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
