@@ -168,7 +168,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         context = multiprocessing.get_context("spawn")
         targets = [("127.0.0.1", s.port) for s in servers]
         screens = [(c, first.tokens[(c, "display", "hall")]) for c in centres]
-        codes = list(by_code)
+        codes = [] if args.no_phones else list(by_code)  # the baseline: the same day without the phones
         pipes, procs = [], []
         connecting = time.monotonic()
         for part in range(args.loaders):
@@ -318,6 +318,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=24, help="the driver's HTTP threads")
     parser.add_argument("--loaders", type=int, default=4, help="load-generator processes for the sockets")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-phones", action="store_true", help="the baseline: tickets seeded, no phone connected")
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers inherit it

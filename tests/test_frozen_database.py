@@ -54,3 +54,39 @@ def test_a_frozen_database_gets_a_clear_answer_and_the_hall_recovers(tmp_path: P
         finally:
             server.stop()
             relay.close()
+
+
+def test_a_phone_connecting_while_the_database_is_away_is_told_to_try_again(tmp_path: Path) -> None:
+    """A socket connect that cannot look its ticket up is refused `temporarily_unavailable` (the page tries
+    again 2-5 s later): it used to get no answer at all, and the phone waited until it gave up."""
+    import socketio
+
+    with fresh_postgres_database() as url:
+        relay = FrozenRelay(make_url(url).port or 5432)
+        through_relay = make_url(url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+        server = DeadlineServer(instance=tmp_path / "instance", database_url=through_relay)
+        server.start()
+        try:
+            kiosk = server.device("kiosk", "k1")
+            ticket = requests.post(
+                f"{server.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=kiosk, timeout=30
+            ).json()
+            relay.close()  # the database is away: connections refused
+            refusals: list[object] = []
+            phone = socketio.Client(reconnection=False)
+            phone.on("connect_error", refusals.append, namespace="/track")
+            try:
+                phone.connect(
+                    server.url,
+                    namespaces=["/track"],
+                    auth={"tracking_code": ticket["tracking_code"]},
+                    transports=["websocket"],
+                    wait_timeout=60,
+                )
+            except socketio.exceptions.ConnectionError:
+                pass
+            finally:
+                phone.disconnect()
+            assert refusals and "temporarily_unavailable" in str(refusals[0]), refusals
+        finally:
+            server.stop()
