@@ -84,7 +84,7 @@ def test_a_phone_connecting_while_the_database_is_away_is_told_to_try_again(tmp_
                     wait_timeout=60,
                 )
             except socketio.exceptions.ConnectionError:
-                pass
+                pass  # refused: what the handler heard says why
             finally:
                 phone.disconnect()
             assert refusals and "temporarily_unavailable" in str(refusals[0]), refusals

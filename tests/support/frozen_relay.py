@@ -52,6 +52,10 @@ class FrozenRelay:
 
     def close(self) -> None:
         self._closed = True
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() under way, which a close does not
         self._listener.close()
-        for end in self._sockets:
+        for end in self._sockets:  # shut down first: a close alone leaves a socket another thread reads open
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
             end.close()
