@@ -14,6 +14,7 @@ from queue_app.services.catalog import Catalog, sync_catalog
 from queue_app.settings import Settings, load_config
 from queue_app.store.database import Database
 from queue_app.store.migrate import upgrade
+from tests.support.clock import daytime_zone
 from tests.support.databases import fresh_postgres_database, require_env
 from tests.support.server import SMALL_CONFIG, LiveServer
 
@@ -85,6 +86,7 @@ def booking_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real server whose traffic service takes bookings (15-minute slots, check-in 30 minutes ahead)."""
     data = copy.deepcopy(yaml.safe_load(SMALL_CONFIG.read_text(encoding="utf-8")))
     centre = data["centres"][0]
+    centre["timezone"] = daytime_zone()  # the afternoon ahead, whenever the suite runs (tests/support/clock.py)
     centre["appointments"] = {"slot_minutes": 15, "days_ahead": 3, "check_in_before": 30, "check_in_after": 10}
     centre["bodies"][0]["services"][0]["appointments"] = {"enabled": True}
     config = tmp_path / "booking.yaml"
