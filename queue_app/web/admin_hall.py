@@ -18,6 +18,7 @@ from ..services import hall_config
 from ..settings import ConfigError
 from . import hall_forms
 from .admin import _admin
+from .hall_kinds import KINDS, Kind
 from .staff_pages import refuse_on_page, staff_only
 
 bp = Blueprint("admin_hall", __name__, url_prefix="/admin/hall")
@@ -35,13 +36,13 @@ def _centre(code: str) -> dict[str, Any]:
     return centre
 
 
-def _kind(name: str) -> hall_forms.Kind:
-    if name not in hall_forms.KINDS:
+def _kind(name: str) -> Kind:
+    if name not in KINDS:
         abort(404)
-    return hall_forms.KINDS[name]
+    return KINDS[name]
 
 
-def _locate(kind: hall_forms.Kind, centres: list[dict[str, Any]], code: str, ident: str) -> tuple[list[Any], int, str]:
+def _locate(kind: Kind, centres: list[dict[str, Any]], code: str, ident: str) -> tuple[list[Any], int, str]:
     """An entry of a centre: (its list, its index, its full path such as centres[0].counters[3]); a
     centre's own settings are the centre itself, in the list of centres."""
     index = next((i for i, c in enumerate(centres) if c["code"] == code), None)
@@ -57,7 +58,7 @@ def _locate(kind: hall_forms.Kind, centres: list[dict[str, Any]], code: str, ide
     abort(404)
 
 
-def _find(kind: hall_forms.Kind, code: str, ident: str) -> dict[str, Any]:
+def _find(kind: Kind, code: str, ident: str) -> dict[str, Any]:
     """The entry as the version in force has it."""
     items, index, _path = _locate(kind, _centres(), code, ident)
     return items[index]  # type: ignore[no-any-return]
@@ -84,7 +85,7 @@ def centre(centre: str) -> Any:
     data = _centre(centre)
     sections = [
         (kind, [(e[0][e[1]], kind.ident(e[0][e[1]], e[1])) for e in kind.entries(data)])
-        for kind in hall_forms.KINDS.values()
+        for kind in KINDS.values()
         if not kind.top_level
     ]
     bodies = {s["code"]: b for b in data.get("bodies", []) for s in b.get("services", [])}
@@ -94,7 +95,7 @@ def centre(centre: str) -> Any:
 
 
 def _form_page(
-    kind: hall_forms.Kind,
+    kind: Kind,
     centre: dict[str, Any],
     ident: str | None,
     values: dict[str, Any],
@@ -147,7 +148,7 @@ def save(centre: str, kind: str, ident: str) -> Any:
     return _save(centre, _kind(kind), ident)
 
 
-def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
+def _save(code: str, kind: Kind, ident: str | None) -> Any:
     """Read the form, apply it to the newest version, and show the centre; or the form again with each
     refusal on its field, nothing changed. A new centre starts as a copy of this one."""
     data = _centre(code)
@@ -204,7 +205,7 @@ def _save(code: str, kind: hall_forms.Kind, ident: str | None) -> Any:
     return redirect(url_for("admin_hall.centre", centre=shown) + ("" if kind.top_level else f"#{kind.slug}"))
 
 
-def _posted(kind: hall_forms.Kind, form: Any) -> dict[str, Any]:
+def _posted(kind: Kind, form: Any) -> dict[str, Any]:
     """The form as it was posted, to show it again."""
     values: dict[str, Any] = {}
     for field in kind.fields:
