@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from crowd_client import loader  # noqa: E402
-from fanout import memory_mb, percentile  # noqa: E402
+from fanout import cpu_seconds, memory_mb, percentile  # noqa: E402
 
 from tests.support.server import SMALL_CONFIG, LiveServer  # noqa: E402
 
@@ -224,6 +224,8 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             with seen.lock:
                 seen.issue_ms.append((time.monotonic() - sent) * 1000)
 
+        loader_pids = [proc.pid for proc in procs if proc.pid]
+        cpu_before = ([cpu_seconds(p) for p in pids], [cpu_seconds(p) for p in loader_pids], time.process_time())
         day_start = time.monotonic()
         scheduled = 0
         with ThreadPoolExecutor(args.threads) as pool:
@@ -241,6 +243,18 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                     pool.submit(more, index)
                 scheduled += 1
         day_s = time.monotonic() - day_start
+        cpu_after = ([cpu_seconds(p) for p in pids], [cpu_seconds(p) for p in loader_pids], time.process_time())
+        cores = os.cpu_count() or 1
+
+        def share(before: float, after: float) -> float:
+            """Of all the machine's cores over the day, the share used, in %."""
+            return round(100 * (after - before) / (day_s * cores), 1)
+
+        cpu = {
+            "servers": share(sum(cpu_before[0]), sum(cpu_after[0])),
+            "generators": share(sum(cpu_before[1]), sum(cpu_after[1])),
+            "driver": share(cpu_before[2], cpu_after[2]),
+        }
         rss_peak = [round(memory_mb(pid)[1]) for pid in pids]
         for pipe in pipes:
             pipe.send("stop")
@@ -301,6 +315,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             "reread_p99_ms": round(percentile(read_ms, 99), 1) if read_ms else None,
             "issue_p50_ms": round(statistics.median(seen.issue_ms), 1) if seen.issue_ms else None,
             "issue_p99_ms": round(percentile(seen.issue_ms, 99), 1) if seen.issue_ms else None,
+            "cpu_share_pct": cpu,  # of the machine's cores during the day
             "rss_mb_idle": rss_idle,
             "rss_mb_connected": rss_connected,
             "rss_mb_peak": rss_peak,
