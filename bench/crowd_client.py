@@ -1,9 +1,9 @@
 """Load generator for bench/national_day.py: hall screens on `/hall` and visitors' phones on `/track`,
 over raw asyncio websockets (bench/fanout_client.py's minimal Engine.IO v4 / Socket.IO v5 client).
 
-A phone behaves as queue_app/static/visitor/track.js does: it follows its ticket's room and its queue's;
-on `queue_moved` it re-reads its ticket over HTTP after 200-1000 ms (one read at a time), on
-`ticket_changed` at once. The re-reads go through a few keep-alive connections per loader process (the
+A phone behaves as queue_app/static/visitor/track.js does: it follows its ticket's room; on
+`ticket_changed` it re-reads its ticket over HTTP at once, on `place_changed` it redraws from the frame
+(counted, no request). The re-reads go through a few keep-alive connections per loader process (the
 load on the server is the requests; a real phone would bring its own connection). Arrival times are
 time.monotonic() (system-wide on Linux: comparable with the driver's).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 from typing import Any
 
@@ -78,8 +77,7 @@ class Socket:
         self.ready = asyncio.Event()
         self.failed: str | None = None
         self.events: list[tuple[float, str, dict[str, Any]]] = []  # (arrival, event, payload): calls and turns
-        self.queue_moves = 0
-        self.reading = False
+        self.place_frames = 0
         self.tasks: set[asyncio.Task[None]] = set()  # re-reads under way (a reference keeps each alive)
 
     async def run(self, stop: asyncio.Event, pool: HttpPool | None) -> None:
@@ -113,12 +111,9 @@ class Socket:
                     if name in ("ticket_called", "ticket_changed"):
                         self.events.append((now, name, payload))
                     if pool is not None and name == "ticket_changed":
-                        self._spawn(self._reread(pool, 0.0))
-                    elif pool is not None and name == "queue_moved":
-                        self.queue_moves += 1
-                        if not self.reading:  # as track.js: one re-read pending at a time, spread over a second
-                            self.reading = True
-                            self._spawn(self._reread(pool, 0.2 + random.random() * 0.8))
+                        self._spawn(self._reread(pool))
+                    elif name == "place_changed":
+                        self.place_frames += 1
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         finally:
@@ -130,12 +125,8 @@ class Socket:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _reread(self, pool: HttpPool, delay: float) -> None:
-        await asyncio.sleep(delay)
-        try:
-            await pool.get(f"/api/v1/tickets/{self.auth['tracking_code']}")
-        finally:
-            self.reading = False
+    async def _reread(self, pool: HttpPool) -> None:
+        await pool.get(f"/api/v1/tickets/{self.auth['tracking_code']}")
 
 
 async def _main(targets: list[tuple[str, int]], screens: list[tuple[str, str]], phones: list[str], pipe: Any) -> None:
@@ -170,7 +161,7 @@ async def _main(targets: list[tuple[str, int]], screens: list[tuple[str, str]], 
         {
             "screens": {s.tag: [(at, p["number"]) for at, _n, p in s.events] for s in hall},
             "phones": {s.tag: [at for at, _n, p in s.events if p.get("status") == "called"] for s in track},
-            "queue_moves": sum(s.queue_moves for s in sockets),
+            "place_frames": sum(s.place_frames for s in sockets),
             "reads": len(pool.latencies),
             "read_latencies": pool.latencies,
             "read_statuses": pool.statuses,

@@ -1,6 +1,6 @@
 """A national day, on loopback (issue 13): 52 centres in one deployment served by N processes on one
 PostgreSQL database and one Redis; their kiosks issuing, their clerks calling, a hall screen per centre,
-and 20,000 visitors' phones following their tickets (and re-reading them as track.js does).
+and 20,000 visitors' phones following their tickets (as track.js does).
 
 Phases of a run (fresh database and servers each run):
   1. seed: --phones tickets issued through the kiosks' API, spread over the centres (their phones' tickets);
@@ -280,7 +280,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             read_ms += [x * 1000 for x in report["read_latencies"]]
             for status, count in report["read_statuses"].items():
                 read_statuses[status] = read_statuses.get(status, 0) + count
-            moves += report["queue_moves"]
+            moves += report["place_frames"]
         for proc in procs:
             proc.join(timeout=20)
             if proc.is_alive():
@@ -308,7 +308,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             "phone_p50_ms": round(percentile(phone_ms, 50), 1) if phone_ms else None,
             "phone_p99_ms": round(percentile(phone_ms, 99), 1) if phone_ms else None,
             "phones_told": len(phone_ms),
-            "queue_moved_frames": moves,
+            "place_frames": moves,
             "rereads": reads,
             "reread_per_s": round(reads / day_s),
             "reread_p50_ms": round(percentile(read_ms, 50), 1) if read_ms else None,

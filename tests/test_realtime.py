@@ -156,13 +156,14 @@ def test_snapshot_goes_only_to_the_screen_that_connects(live_server: LiveServer)
             assert "hall_snapshot" not in later, later
 
 
-def test_a_phone_hears_queue_moved_only_when_places_change(live_server: LiveServer) -> None:
-    """A plain ticket joining the end moves nobody (no re-read by every phone in the queue); a priority
-    ticket goes ahead of people, and a call moves everyone up."""
+def test_a_phone_hears_its_new_place_only_when_places_change(live_server: LiveServer) -> None:
+    """A plain ticket joining the end moves nobody (no frame to every phone in the queue); a priority
+    ticket goes ahead of people, and a call moves everyone up: the phone is told its new place and wait,
+    the same place the API gives, without reading its ticket again."""
     mine = issue(live_server)
     heard: queue.Queue[Any] = queue.Queue()
     phone = socketio.Client(reconnection=False)
-    phone.on("queue_moved", heard.put, namespace="/track")
+    phone.on("place_changed", heard.put, namespace="/track")
     phone.connect(
         live_server.url,
         namespaces=["/track"],
@@ -170,17 +171,33 @@ def test_a_phone_hears_queue_moved_only_when_places_change(live_server: LiveServ
         transports=["websocket"],
         wait_timeout=5,
     )
+
+    def read() -> dict[str, Any]:
+        return dict(requests.get(f"{live_server.url}/api/v1/tickets/{mine['tracking_code']}").json())
+
     try:
+        before = read()["position"]
         issue(live_server)
         with pytest.raises(queue.Empty):
-            heard.get(timeout=0.7)
+            heard.get(timeout=2)
         elderly = requests.post(
             f"{live_server.url}/api/v1/centres/test/tickets",
             json={"service": "traffic", "priority": "elderly"},
             headers=live_server.device("kiosk", "k1"),
         )
         assert elderly.status_code == 201, elderly.text
-        assert heard.get(timeout=5) == {"centre": "test", "service": "traffic"}
+        behind = heard.get(timeout=15)
+        assert behind["tracking_code"] == mine["tracking_code"]
+        assert behind["position"] == before + 1 == read()["position"]
+        low, high = behind["eta_range"]
+        assert 0 <= low <= behind["eta_minutes"] <= high
+        called = requests.post(
+            f"{live_server.url}/api/v1/centres/test/counters/1/call-next", headers=_clerk(live_server)
+        )
+        assert called.status_code == 200 and called.json()["number"] != mine["number"]
+        moved_up = heard.get(timeout=15)
+        assert moved_up["position"] == before == read()["position"]
+        assert set(moved_up) == {"tracking_code", "position", "eta_minutes", "eta_range"}  # one service, not a visit
     finally:
         phone.disconnect()
 

@@ -24,9 +24,11 @@ counters, services, recent_calls}); a client that reconnects gets a fresh one. N
 - `call_out_of_turn` {centre, number, counter, service, reason, clerk, at} to the centre room (staff
   only): a clerk called a number ahead of the one due, with a reason code (domain.tickets.CALL_REASONS).
 - `/track` `ticket_changed` {tracking_code, status} to the ticket's room (the page then re-reads it).
-- `/track` `queue_moved` {centre, service} to room `queue:<centre>:<service>` whenever places in that
-  queue changed (a call, a cancel, a check-in, a transfer, a priority ticket issued; not a plain ticket
-  joining the end): the phones of that queue re-read their ticket.
+- `/track` `place_changed` {tracking_code, position, eta_minutes, eta_range[, visit_minutes]} to the room
+  of every ticket waiting in a queue whose places changed (a call, a cancel, a check-in, a transfer, a
+  priority ticket issued; not a plain ticket joining the end), at most once per queue per PLACES_DEBOUNCE
+  seconds: the fields of the ticket that changed, so the phone redraws without reading it again (20,000
+  phones re-reading after every call cost more than everything else a national day does, docs/benchmarks.md).
 - `print_status` {centre, job: {id, kiosk, ticket, status, attempts, last_error, problem, printer_status,
   created_at, printed_at} | null, printer: {kiosk, backend, status}} to the centre room (staff only):
   a kiosk print job changed (queued, attempt failed, printed, failed) or a printer's status changed
@@ -56,10 +58,12 @@ from ..services.catalog import Catalog
 from ..services.events import CalledOutOfTurn, CounterChanged, Event, QueueChanged, TicketCalled, TicketChanged
 from ..store.database import Database, utcnow
 from ..views import central, hall
+from ..views.tickets import places_json
 
 log = logging.getLogger(__name__)
 
 QUEUE_DEBOUNCE = 0.25
+PLACES_DEBOUNCE = 1.0  # the phones of a queue: a place a second late is still right, and calls come in bursts
 CENTRAL_DEBOUNCE = 2.0  # a centre's row on the central board: live enough for a room's wall, cheap for 52 halls
 SNAPSHOT_TTL = 1.0
 
@@ -80,10 +84,6 @@ def counter_room(centre: str, counter: str) -> str:
     return f"counter:{centre}:{counter}"
 
 
-def queue_room(centre: str, service: str) -> str:
-    return f"queue:{centre}:{service}"
-
-
 def body_room(centre: str, body: str) -> str:
     """Staff who oversee some bodies only (a Ministry of Health supervisor): they hear those bodies'
     services and counters, never the others' (not the centre room)."""
@@ -101,6 +101,7 @@ class Publisher:
         self.db = db
         self.catalog = catalog
         self._queue_pending: set[str] = set()
+        self._places_pending: set[tuple[str, str]] = set()
         self._central_pending: set[str] = set()
         self._snapshots: dict[tuple[str, tuple[str, ...] | None], tuple[float, dict[str, Any]]] = {}
         self.listeners: list[Callable[[list[Event]], None]] = []  # e.g. metrics.Metrics.observe
@@ -137,8 +138,7 @@ class Publisher:
             elif isinstance(event, QueueChanged):
                 self._queue_changed_soon(event.centre)
                 for service in event.services if event.reordered else ():
-                    payload = {"centre": event.centre, "service": service}
-                    self.socketio.emit("queue_moved", payload, to=queue_room(event.centre, service), namespace="/track")
+                    self._places_soon(event.centre, service)
             elif isinstance(event, CounterChanged):
                 self._counter_changed(event)
             elif isinstance(event, TicketChanged):
@@ -215,6 +215,25 @@ class Publisher:
             return
         self._queue_pending.add(centre)
         self.socketio.start_background_task(self._queue_changed_later, centre)
+
+    def _places_soon(self, centre: str, service: str) -> None:
+        """The places of a queue's waiting tickets, at most once per PLACES_DEBOUNCE seconds per queue."""
+        if (centre, service) in self._places_pending:
+            return
+        self._places_pending.add((centre, service))
+        self.socketio.start_background_task(self._places_later, centre, service)
+
+    def _places_later(self, centre: str, service: str) -> None:
+        self.socketio.sleep(PLACES_DEBOUNCE)
+        self._places_pending.discard((centre, service))
+        try:
+            with self.db.reading() as session:
+                frames = places_json(session, self.catalog.centre(centre), service, utcnow())
+        except Exception:  # the phones' safety re-read (track.js) catches up; a call never waits for them
+            log.exception("places of %s/%s", centre, service)
+            return
+        for frame in frames:
+            self.socketio.emit("place_changed", frame, to=ticket_room(frame["tracking_code"]), namespace="/track")
 
     def _central_changed_soon(self, centre: str) -> None:
         """The centre's row of the central board, at most once per CENTRAL_DEBOUNCE seconds per centre."""

@@ -1,5 +1,5 @@
-"""Namespace `/track`: a visitor's phone joins the room of one ticket, by its tracking code, and the
-room of that ticket's queue (so it hears `queue_moved` when people ahead are called or leave)."""
+"""Namespace `/track`: a visitor's phone joins the room of one ticket, by its tracking code: it hears
+there when its ticket changes (`ticket_changed`) and when people ahead move (`place_changed`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..domain.errors import NotFound
 from ..extensions import runtime
 from ..services import tickets
 from .auth import answers_when_unavailable
-from .publisher import queue_room, ticket_room
+from .publisher import ticket_room
 
 
 class TrackNamespace(Namespace):
@@ -23,10 +23,7 @@ class TrackNamespace(Namespace):
         rt = runtime()
         try:
             with rt.db.reading() as session:
-                ticket = tickets.find_by_tracking_code(session, str(code))
-                centre = rt.catalog.by_id(ticket.centre_id)
-                service = centre.service_code(ticket.service_id)
+                tickets.find_by_tracking_code(session, str(code))
         except NotFound:
             raise ConnectionRefusedError("unknown_ticket") from None
         join_room(ticket_room(str(code)))
-        join_room(queue_room(centre.code, service))

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from ..domain.calendar import local_time
 from ..domain.counters import ACTIVE_STATES, CounterStatus
 from ..domain.eta import Estimate, Sample, ServiceRate, counted_counters, estimate, observed_minutes
-from ..domain.policy import ahead_bounds
+from ..domain.policy import ahead_bounds, queue_key
 from ..store import counters as counter_store
 from ..store import queues
+from ..store.records import TicketRecord
 from .calendar import calendar_of
 from .catalog import CentreCatalog
 
@@ -204,6 +205,23 @@ def ticket_estimate(
     service = centre.service_code(ticket.service_id)
     rate = service_rate(centre, service, capacity, samples.get(service, []), into_shift)
     return tickets_ahead, estimate(transactions, rate, tickets_ahead)
+
+
+def places(
+    session: Session, centre: CentreCatalog, service: str, now: datetime
+) -> list[tuple[TicketRecord, int, Estimate]]:
+    """Every ticket waiting for a service in queue order, each with (people ahead, ETA range): what
+    ticket_estimate() says of each, from one read of the queue (the phones of a queue after a call)."""
+    boosts = centre.config.priority.boosts()
+    waiting = queues.waiting(session, centre.service_ids[service])
+    waiting.sort(key=lambda t: queue_key(t.priority, t.queued_at, t.id, boosts))
+    capacity, samples, into_shift = eta_inputs(session, centre, now)
+    rate = service_rate(centre, service, capacity, samples.get(service, []), into_shift)
+    result, transactions = [], 0
+    for position, ticket in enumerate(waiting):
+        result.append((ticket, position, estimate(transactions, rate, position)))
+        transactions += ticket.transactions
+    return result
 
 
 def waiting_by_service(

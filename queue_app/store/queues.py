@@ -1,6 +1,6 @@
 """Read-side questions about a queue, as one statement each: how many wait (the tallies the triggers
-keep), who is ahead of a ticket, the oldest waiting ticket of each queue, and the recent finished
-services that make its pace. Each reads an index range, so its cost does not grow with history."""
+keep), who is ahead of a ticket, who waits in it, the oldest waiting ticket of each queue, and the recent
+finished services that make its pace. Each reads an index range, so its cost does not grow with history."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_a
 from sqlalchemy.orm import Session
 
 from ..domain.tickets import PriorityClass, Status
-from .models import QueueTally, Ticket
+from .models import QueueTally, Ticket, table
 from .prepared import Prepared
+from .records import TicketRecord
+from .tickets import ticket_record
 
 
 def _ahead_in_class(priority: str) -> Select[int, int]:
@@ -61,6 +63,18 @@ def ahead(session: Session, service_id: int, ticket_id: int, bounds: dict[str, d
     limits = {f"limit_{priority}": bound for priority, bound in bounds.items()}
     row = _AHEAD.execute(session, {"service_id": service_id, "ticket_id": ticket_id, **limits}).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+_TICKETS = table(Ticket)
+_WAITING = Prepared(
+    select(_TICKETS).where(_TICKETS.c.service_id == bindparam("service_id"), _TICKETS.c.status == Status.WAITING.value)
+)
+
+
+def waiting(session: Session, service_id: int) -> list[TicketRecord]:
+    """Every ticket waiting in a service's queue, in no particular order (domain.policy.queue_key sorts)."""
+    rows = _WAITING.execute(session, {"service_id": service_id})
+    return [record for row in rows if (record := ticket_record(row)) is not None]
 
 
 @lru_cache(maxsize=64)

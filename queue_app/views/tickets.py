@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..domain.calendar import local_time
+from ..domain.eta import Estimate
 from ..domain.tickets import AT_COUNTER, OPEN_STATES, Status, tracking_link
 from ..domain.visits import LegStatus
 from ..services import visits
 from ..services.catalog import CentreCatalog
-from ..services.queue_state import ticket_estimate
+from ..services.queue_state import places, ticket_estimate
 from ..store.records import TicketRecord
 from .hall import iso
 
@@ -111,3 +112,24 @@ def ticket_json(
     if private:
         data = {"id": ticket.id, **data, "note": ticket.note}
     return data
+
+
+def place_json(
+    session: Session, centre: CentreCatalog, ticket: TicketRecord, ahead: int, eta: Estimate
+) -> dict[str, Any]:
+    """What changes on a waiting ticket's page when people ahead move: the fields of ticket_json() for its
+    place and wait (a family visit's whole time too), so the phone need not read the ticket again."""
+    data: dict[str, Any] = {
+        "tracking_code": ticket.tracking_code,
+        "position": ahead,
+        "eta_minutes": eta.minutes,
+        "eta_range": [eta.low, eta.high],
+    }
+    if ticket.legs > 1:
+        data["visit_minutes"] = visit_minutes(centre, ticket, legs_json(session, centre, ticket), eta.minutes)
+    return data
+
+
+def places_json(session: Session, centre: CentreCatalog, service: str, now: datetime) -> list[dict[str, Any]]:
+    """place_json() of every ticket waiting for a service."""
+    return [place_json(session, centre, t, ahead, eta) for t, ahead, eta in places(session, centre, service, now)]

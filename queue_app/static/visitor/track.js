@@ -1,6 +1,8 @@
 // The visitor's tracking page: live over Socket.IO (/track, room of this ticket), polling when the
-// socket cannot connect (websockets blocked). Every event only says "something changed": the page
-// re-reads GET /api/v1/tickets/<code> and redraws, so a missed event costs nothing.
+// socket cannot connect (websockets blocked). `ticket_changed` says "your ticket changed": the page
+// re-reads GET /api/v1/tickets/<code> and redraws. `place_changed` carries the new place and wait
+// themselves (people ahead moved): the page redraws the ticket it last read with them, no re-read (a
+// queue's phones all re-reading after every call was the heaviest load of a busy day).
 (function () {
   "use strict";
   const root = document.getElementById("ticket");
@@ -16,6 +18,7 @@
   let lastRecalls = Number(root.dataset.recalls || 0);
   let pollTimer = null;
   let refreshing = null;
+  let current = null; // the ticket as last read
 
   const fill = (template, values) => window.TabourLive.format(template, values);
 
@@ -118,7 +121,7 @@
     if (refreshing) return refreshing;
     refreshing = fetch(root.dataset.api, { headers: { Accept: "application/json" }, cache: "no-store" })
       .then((r) => (r.ok ? r.json() : null))
-      .then((t) => { if (t) draw(t); })
+      .then((t) => { if (t) { current = t; draw(t); } })
       .catch(() => {})
       .finally(() => { refreshing = null; });
     return refreshing;
@@ -136,19 +139,25 @@
     schedule();
   }
 
-  let queueTimer = null;
-  function queueMoved() {
-    // many phones watch one queue: spread their re-reads over a second
-    if (queueTimer) return;
-    queueTimer = setTimeout(() => { queueTimer = null; refresh(); }, 200 + Math.random() * 800);
+  let soonTimer = null;
+  function refreshSoon() {
+    // every phone of the hall may be told at once: spread their re-reads over a second
+    if (soonTimer) return;
+    soonTimer = setTimeout(() => { soonTimer = null; refresh(); }, 200 + Math.random() * 800);
+  }
+
+  function placeChanged(place) {
+    if (!current || current.status !== "waiting") { refreshSoon(); return; }
+    current = Object.assign({}, current, place);
+    draw(current);
   }
 
   function connect() {
     window.TabourLive.connect("/track", {
       socket: { auth: { tracking_code: code }, reconnectionDelayMax: 10000, timeout: 4000 },
       onLive: (up) => { setLive(up); if (up) refresh(); },
-      onResync: queueMoved,  // events may have been lost: read the ticket again, spread over a second
-      on: { ticket_changed: () => refresh(), queue_moved: queueMoved },
+      onResync: refreshSoon, // events may have been lost: read the ticket again
+      on: { ticket_changed: () => refresh(), place_changed: placeChanged },
     });
   }
 
