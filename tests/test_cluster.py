@@ -10,9 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,48 +20,21 @@ import socketio
 from sqlalchemy import create_engine, select
 
 from queue_app.store.models import AuditEntry
-from tests.support.server import ROOT, SMALL_CONFIG, LiveServer, free_port
+from tests.support.cluster import running_cluster
 from tests.test_realtime import hall_client
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is installed by make test (apt-test)")
 
 
-def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "deploy/cluster.py stopped"
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the cluster did not answer within {timeout} s")
-
-
 def test_two_processes_behind_nginx(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
-    port, first = free_port(), _two_free_ports()
-    instance = tmp_path / "instance"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TABOUR_")}
-    env.update(TABOUR_DATABASE_URL=postgres_url, TABOUR_REDIS_URL=redis_url, TABOUR_CONFIG=str(SMALL_CONFIG))
-    env["TABOUR_SECRET_KEY"] = "cluster-test-secret-not-for-production"
-    command = [sys.executable, str(ROOT / "deploy" / "cluster.py"), "--processes", "2", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--first-port", str(first), "--instance", str(instance)]
-    command += ["--config", str(SMALL_CONFIG)]
-    cluster = subprocess.Popen(command, cwd=ROOT, env=env, text=True, start_new_session=True)
-    # the hall's address is nginx's: the helper talks to it like to one server
-    hall = LiveServer(instance=instance, database_url=postgres_url, redis_url=redis_url, port=port)
-    hall.secret_key = env["TABOUR_SECRET_KEY"]
-    try:
-        wait_until_up(hall.url, cluster)
-        for process_port in (first, first + 1):  # both processes serve
-            assert requests.get(f"http://127.0.0.1:{process_port}/healthz", timeout=30).status_code == 200
+    with running_cluster(tmp_path, postgres_url, redis_url, processes=2) as cluster:
+        hall = cluster.hall
         assert requests.get(f"{hall.url}/metrics", timeout=30).status_code == 403
 
         # a visitor at 127.0.0.2 signs in through nginx (which connects from 127.0.0.1), writing a false
         # X-Forwarded-For of their own: the audit records 127.0.0.2
         hall.add_user("cluster-clerk", "supervisor", "test")
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=("127.0.0.2", 0))
+        connection = http.client.HTTPConnection("127.0.0.1", hall.port, timeout=30, source_address=("127.0.0.2", 0))
         body = json.dumps({"username": "cluster-clerk", "password": "secret-pass-1"})
         headers = {"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.9"}
         connection.request("POST", "/api/v1/auth/token", body=body, headers=headers)
@@ -82,7 +52,7 @@ def test_two_processes_behind_nginx(tmp_path: Path, postgres_url: str, redis_url
         staff = {"Authorization": f"Bearer {token}"}
         signed = requests.post(f"{hall.url}/api/v1/centres/test/counters/1/sign-in", headers=staff, timeout=30)
         assert signed.status_code == 200, signed.text
-        display = {"token": _display_token(hall)}
+        display = {"token": cluster.display_token()}
         with hall_client(hall.url, display) as screen:
             screen.wait("hall_snapshot")
             numbers = []
@@ -101,21 +71,12 @@ def test_two_processes_behind_nginx(tmp_path: Path, postgres_url: str, redis_url
         screens = [Screen(hall.url, display) for _ in range(2)]  # least_conn: one on each process, usually
         try:
             killed_at = time.monotonic()
-            os.kill(_pid_serving(first + 1), signal.SIGKILL)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if requests.get(f"http://127.0.0.1:{first + 1}/healthz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.5)
-            else:
-                raise AssertionError("the killed process was not started again")
+            os.kill(cluster.pid_serving(1), signal.SIGKILL)
+            cluster.wait_healthy(1)  # started again
             for screen_after in screens:
                 assert screen_after.connected.wait(60), "a screen did not reconnect"
             resynced = [s.snapshots[-1] - killed_at for s in screens if s.snapshots[-1] > killed_at]
-            print(f"screens that lost their process read the hall again after {resynced} s")
+            print(f"screens that lost their process read the hall again after {resynced} s (bench/resync.py)")
             issued = requests.post(
                 f"{hall.url}/api/v1/centres/test/tickets", json={"service": "traffic"}, headers=staff, timeout=30
             )
@@ -127,9 +88,6 @@ def test_two_processes_behind_nginx(tmp_path: Path, postgres_url: str, redis_url
         finally:
             for screen_after in screens:
                 screen_after.sio.disconnect()
-    finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        cluster.wait(timeout=60)
 
 
 class Screen:
@@ -155,33 +113,3 @@ class Screen:
         while not self.calls and time.monotonic() < deadline:
             time.sleep(0.1)
         return self.calls
-
-
-def _pid_serving(port: int) -> int:
-    """The server process the cluster started on this port (run.py ... --port N)."""
-    for proc in Path("/proc").iterdir():
-        try:
-            words = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(w.endswith(b"run.py") for w in words) and str(port).encode() in words:
-            return int(proc.name)
-    raise AssertionError(f"no server process on port {port}")
-
-
-def _two_free_ports() -> int:
-    """A free port whose next one is free too (the cluster's processes take consecutive ports)."""
-    while True:
-        first = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", first + 1))
-                return first
-            except OSError:
-                continue
-
-
-def _display_token(hall: LiveServer) -> str:
-    """Pair the hall screen again from the CLI (the first run's links went to the cluster's output)."""
-    output = hall.flask("devices", "pair", "display", "hall", "--centre", "test")
-    return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith("token: "))
