@@ -26,7 +26,11 @@ RESTART_WINDOW = 60.0
 
 
 def nginx_config(prefix: Path, listen: str, ports: list[int]) -> str:
-    servers = "\n".join(f"        server 127.0.0.1:{port};" for port in ports)
+    # max_fails=0: nginx never takes a process out of the pool for a failed connect. With its default
+    # (out for 10 s after one failure), killing the process that held every client, just after the
+    # other had itself restarted, left "no live upstreams" for 15-45 s (bench/resync.py); a refused
+    # connect on loopback costs nothing, and nginx passes the request to the next process at once.
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in ports)
     text = TEMPLATE.read_text(encoding="utf-8")
     return text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", listen).replace("@SERVERS@", servers)
 
