@@ -277,6 +277,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def append_results(name: str, results: list[dict[str, Any]]) -> None:
+    """Append each result, with the time, as a JSON line to bench/results/<name>.jsonl."""
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    with open(out / f"{name}.jsonl", "a") as handle:
+        for result in results:
+            handle.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
+
+
 def bench_config(
     daily_cap: int = 9999, counters: int | None = None, base: Path | None = None, printers: bool = True
 ) -> Path:

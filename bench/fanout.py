@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import append_results  # noqa: E402
 from fanout_client import loader  # noqa: E402
 
 from tests.support.server import LiveServer, free_port  # noqa: E402
@@ -53,12 +54,6 @@ def memory_mb(pid: int) -> tuple[float, float]:
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -262,11 +257,7 @@ def main() -> None:
             runs[name].append(result)
             time.sleep(2)
     results = [summarise(f"{name}-{args.servers}p", runs[name], args) for name in names]
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    with open(out / "fanout.jsonl", "a") as handle:
-        for result in results:
-            handle.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
+    append_results("fanout", results)
 
 
 if __name__ == "__main__":

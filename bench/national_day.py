@@ -41,8 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import append_results, cpu_seconds  # noqa: E402
 from crowd_client import loader  # noqa: E402
-from fanout import cpu_seconds, memory_mb, percentile  # noqa: E402
+from fanout import memory_mb, percentile  # noqa: E402
 
 from tests.support.server import SMALL_CONFIG, LiveServer  # noqa: E402
 
@@ -342,11 +343,7 @@ def main() -> None:
         result = one_run(args)
         print(f"  run {index + 1}: {json.dumps(result)}", flush=True)
         runs.append(result)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    with open(out / "national_day.jsonl", "a") as handle:
-        for result in runs:
-            handle.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
+    append_results("national_day", runs)
 
 
 if __name__ == "__main__":

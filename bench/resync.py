@@ -34,6 +34,9 @@ import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import append_results  # noqa: E402
 
 from tests.support.cluster import running_cluster  # noqa: E402
 from tests.support.databases import fresh_postgres_database  # noqa: E402
@@ -177,10 +180,7 @@ def main() -> None:
         "calls_reached_every_screen": all(r["call_reached_every_screen"] for r in runs),
     }
     print(json.dumps(summary), flush=True)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    with open(out / "resync.jsonl", "a") as handle:
-        handle.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), **summary, "each": runs}) + "\n")
+    append_results("resync", [{**summary, "each": runs}])
 
 
 if __name__ == "__main__":

@@ -70,12 +70,9 @@ def ticket_json(
 ) -> dict[str, Any]:
     """A ticket as the API shows it; `private=False` (the public tracking view) leaves out the id and
     anything personal."""
-    position: int | None = None
-    eta_minutes: int | None = None
-    eta_range: list[int] | None = None
+    wait: dict[str, Any] = {"position": None, "eta_minutes": None, "eta_range": None}
     if ticket.status == Status.WAITING:
-        position, eta = ahead if ahead is not None else ticket_estimate(session, centre, ticket, now)
-        eta_minutes, eta_range = eta.minutes, [eta.low, eta.high]
+        wait = wait_json(*(ahead if ahead is not None else ticket_estimate(session, centre, ticket, now)))
     counter = None
     if ticket.status in (*AT_COUNTER, Status.PARKED) and ticket.counter_id is not None:
         code = centre.counter_code(ticket.counter_id)
@@ -93,9 +90,7 @@ def ticket_json(
         "transactions": ticket.transactions,
         "tracking_code": ticket.tracking_code,
         "tracking_url": tracking_link(public_url, ticket.tracking_code),
-        "position": position,
-        "eta_minutes": eta_minutes,
-        "eta_range": eta_range,
+        **wait,
         "counter": counter,
         "lang": ticket.lang,
         "source": ticket.source,
@@ -108,10 +103,15 @@ def ticket_json(
         "legs": legs_json(session, centre, ticket),
     }
     if ticket.legs > 1:
-        data["visit_minutes"] = visit_minutes(centre, ticket, data["legs"], eta_minutes)
+        data["visit_minutes"] = visit_minutes(centre, ticket, data["legs"], wait["eta_minutes"])
     if private:
         data = {"id": ticket.id, **data, "note": ticket.note}
     return data
+
+
+def wait_json(ahead: int, eta: Estimate) -> dict[str, Any]:
+    """A waiting ticket's place and expected wait as ticket_json() and place_json() both give them."""
+    return {"position": ahead, "eta_minutes": eta.minutes, "eta_range": [eta.low, eta.high]}
 
 
 def place_json(
@@ -119,12 +119,7 @@ def place_json(
 ) -> dict[str, Any]:
     """What changes on a waiting ticket's page when people ahead move: the fields of ticket_json() for its
     place and wait (a family visit's whole time too), so the phone need not read the ticket again."""
-    data: dict[str, Any] = {
-        "tracking_code": ticket.tracking_code,
-        "position": ahead,
-        "eta_minutes": eta.minutes,
-        "eta_range": [eta.low, eta.high],
-    }
+    data = {"tracking_code": ticket.tracking_code, **wait_json(ahead, eta)}
     if ticket.legs > 1:
         data["visit_minutes"] = visit_minutes(centre, ticket, legs_json(session, centre, ticket), eta.minutes)
     return data
